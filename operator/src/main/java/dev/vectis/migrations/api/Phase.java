@@ -1,0 +1,12 @@
+package dev.vectis.migrations.api;
+
+public enum Phase {
+  Pending,
+  Inspecting,
+  BackingUp,
+  Migrating,
+  Seeding,
+  Ready,
+  Blocked,
+  Failed
+}

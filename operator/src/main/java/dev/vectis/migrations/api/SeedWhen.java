@@ -1,0 +1,7 @@
+package dev.vectis.migrations.api;
+
+public enum SeedWhen {
+  AfterUpgrade,
+  Always,
+  Never
+}

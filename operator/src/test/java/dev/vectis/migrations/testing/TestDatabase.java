@@ -1,0 +1,54 @@
+package dev.vectis.migrations.testing;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+/** One database on the test PostgreSQL server, with the ways our code and tools reach it. */
+public record TestDatabase(String host, int port, String name, String user, String password) {
+  public String jdbcUrl() {
+    return "jdbc:postgresql://" + host + ":" + port + "/" + name;
+  }
+
+  /** The URL Alembic's env.py reads from DATABASE_URL. */
+  public String sqlAlchemyUrl() {
+    return "postgresql://" + user + ":" + password + "@" + host + ":" + port + "/" + name;
+  }
+
+  public Connection connect() throws SQLException {
+    return DriverManager.getConnection(jdbcUrl(), user, password);
+  }
+
+  /** Runs a query and returns the first column of every row, as text. */
+  public List<String> column(String sql) throws SQLException {
+    try (Connection connection = connect();
+        Statement statement = connection.createStatement();
+        ResultSet rows = statement.executeQuery(sql)) {
+      List<String> values = new ArrayList<>();
+      while (rows.next()) {
+        values.add(rows.getString(1));
+      }
+      return values;
+    }
+  }
+
+  public long count(String sql) throws SQLException {
+    return Long.parseLong(column(sql).get(0));
+  }
+
+  public void execute(String sql) throws SQLException {
+    try (Connection connection = connect();
+        Statement statement = connection.createStatement()) {
+      statement.execute(sql);
+    }
+  }
+
+  public boolean tableExists(String table) throws SQLException {
+    return count("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public' "
+        + "AND table_name = '" + table + "'") == 1;
+  }
+}
