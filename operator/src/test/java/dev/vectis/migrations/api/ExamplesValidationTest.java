@@ -1,0 +1,158 @@
+package dev.vectis.migrations.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.vectis.migrations.testing.ProjectPaths;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The examples/ documents are valid against our CRD, and typical mistakes are rejected. */
+class ExamplesValidationTest {
+  private static CrdSchemaValidator validator;
+
+  @BeforeAll
+  static void loadCrd() throws IOException {
+    validator = new CrdSchemaValidator(ProjectPaths.crd());
+  }
+
+  static Stream<Path> examples() throws IOException {
+    try (Stream<Path> files = Files.list(ProjectPaths.examples())) {
+      return files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList().stream();
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("examples")
+  void everyExampleIsValid(Path example) throws IOException {
+    JsonNode document = CrdSchemaValidator.YAML.readTree(example.toFile());
+    assertThat(validator.validate(document)).as(example.toString()).isEmpty();
+    // The operator reads the same document into its API classes.
+    SchemaMigration resource =
+        CrdSchemaValidator.YAML.treeToValue(document, SchemaMigration.class);
+    assertThat(resource.getSpec().image).isNotBlank();
+  }
+
+  @Test
+  void thereIsAnExampleForEachCommonUse() throws IOException {
+    assertThat(examples().map(p -> p.getFileName().toString())).contains(
+        "track-head.yaml", "pinned-revision.yaml", "downgrade-with-backup.yaml",
+        "cnpg-cluster.yaml", "with-seed.yaml");
+  }
+
+  @Test
+  void everyCelRuleIsEvaluated() {
+    assertThat(validator.celRuleCount()).isEqualTo(1);
+    assertThat(validator.validate(withDatabase("{}")))
+        .containsExactly(".spec.database: exactly one of database.secretRef and "
+            + "database.cnpgCluster must be set");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"head", "heads", "base", "5731d674e022", "5731", "a", "audit@head",
+      "audit@heads", "audit@base", "audit@5731d674e022", "+1", "-1", "+12", "5731d674e022+2",
+      "c9d8-1", "audit@-1", "audit@+1", "base-1", "head-2", "heads+1", "rel_2.1@head"})
+  void everyAlembicTargetFormIsAccepted(String target) throws IOException {
+    assertThat(validator.validate(withTarget(target))).isEmpty();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"; rm -rf /", "head; DROP TABLE orders", "head ", " head", "'head'",
+      "\"head\"", "$(id)", "`id`", "head\nbase", "a b", "", "@head", "head@", "+", "--1",
+      "a:b", "head|cat", "label@@head"})
+  void hostileOrMalformedTargetsAreRejected(String target) throws IOException {
+    assertThat(validator.validate(withTarget(target)))
+        .singleElement().asString().startsWith("$.spec.targetRevision: ");
+  }
+
+  static Stream<Arguments> invalidDocuments() {
+    return Stream.of(
+        Arguments.of("missing image", "", "database: {secretRef: {name: db}}",
+            "$.spec: required property 'image' not found"),
+        Arguments.of("missing database", "image: app:1", "",
+            "$.spec: required property 'database' not found"),
+        Arguments.of("both secretRef and cnpgCluster", "image: app:1",
+            "database: {secretRef: {name: db}, cnpgCluster: db}",
+            ".spec.database: exactly one of database.secretRef and database.cnpgCluster must be set"),
+        Arguments.of("hostile versionTable", "image: app:1\nalembic: {versionTable: "
+            + "'alembic_version; DROP TABLE orders'}", "database: {secretRef: {name: db}}",
+            "$.spec.alembic.versionTable: does not match the regex pattern"),
+        Arguments.of("quoted schema", "image: app:1\nalembic: {versionTableSchema: 'pub\"lic'}",
+            "database: {secretRef: {name: db}}",
+            "$.spec.alembic.versionTableSchema: does not match the regex pattern"),
+        Arguments.of("64-character table", "image: app:1\nalembic: {versionTable: "
+            + "a" + "b".repeat(63) + "}", "database: {secretRef: {name: db}}",
+            "$.spec.alembic.versionTable: does not match the regex pattern"),
+        Arguments.of("negative retain", "image: app:1\nbackup: {retain: -1}",
+            "database: {secretRef: {name: db}}",
+            "$.spec.backup.retain: must have a minimum value of 1"),
+        Arguments.of("short deadline", "image: app:1\njobDeadlineSeconds: 5",
+            "database: {secretRef: {name: db}}",
+            "$.spec.jobDeadlineSeconds: must have a minimum value of 60"),
+        Arguments.of("unknown seed.when", "image: app:1\nseed: {when: Sometimes}",
+            "database: {secretRef: {name: db}}",
+            "$.spec.seed.when: does not have a value in the enumeration"),
+        Arguments.of("secret name not DNS-1123", "image: app:1",
+            "database: {secretRef: {name: Vectis_DB}}",
+            "$.spec.database.secretRef.name: does not match the regex pattern"),
+        Arguments.of("unknown sslMode", "image: app:1",
+            "database: {secretRef: {name: db}, sslMode: always}",
+            "$.spec.database.sslMode: does not have a value in the enumeration"),
+        Arguments.of("image with a space", "image: 'app:1 --privileged'",
+            "database: {secretRef: {name: db}}",
+            "$.spec.image: does not match the regex pattern"),
+        Arguments.of("misspelt field", "image: app:1\ntargetRevison: head",
+            "database: {secretRef: {name: db}}",
+            "$.spec: property 'targetRevison' is not defined in the schema"),
+        Arguments.of("PVC name not DNS-1123", "image: app:1\nbackup: {persistentVolumeClaim: "
+            + "'../etc'}", "database: {secretRef: {name: db}}",
+            "$.spec.backup.persistentVolumeClaim: does not match the regex pattern"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("invalidDocuments")
+  void invalidDocumentsAreRejectedWithAClearMessage(String description, String spec,
+      String database, String expectedMessage) throws IOException {
+    String yaml = """
+        apiVersion: migrations.vectis.dev/v1alpha1
+        kind: SchemaMigration
+        metadata: {name: broken, namespace: shop}
+        spec:
+        """ + indent(spec) + indent(database);
+    List<String> messages = validator.validate(CrdSchemaValidator.YAML.readTree(yaml));
+    assertThat(messages).as(description).singleElement().asString().startsWith(expectedMessage);
+  }
+
+  private static String indent(String block) {
+    return block.isEmpty() ? "" : block.indent(2);
+  }
+
+  private static JsonNode withTarget(String target) throws IOException {
+    ObjectNode document = (ObjectNode) CrdSchemaValidator.YAML.readTree(
+        ProjectPaths.examples().resolve("track-head.yaml").toFile());
+    ((ObjectNode) document.get("spec")).put("targetRevision", target);
+    return document;
+  }
+
+  private static JsonNode withDatabase(String databaseJson) {
+    try {
+      ObjectNode document = (ObjectNode) CrdSchemaValidator.YAML.readTree(
+          ProjectPaths.examples().resolve("track-head.yaml").toFile());
+      ((ObjectNode) document.get("spec")).set("database",
+          CrdSchemaValidator.YAML.readTree(databaseJson));
+      return document;
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
