@@ -1,0 +1,79 @@
+package dev.vectis.migrations.revision;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * The Python script, shipped in the jar, that prints an Alembic project's revision graph with
+ * the project's own Alembic (stdlib and Alembic only), and the parser of what it prints.
+ */
+public final class InspectionScript {
+  private static final String RESOURCE = "inspect_revisions.py";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private InspectionScript() {}
+
+  /** The script's source; run it as {@code python -c <source> <alembic.ini>}. */
+  public static String source() {
+    try (InputStream in = InspectionScript.class.getResourceAsStream(RESOURCE)) {
+      if (in == null) {
+        throw new IllegalStateException(RESOURCE + " is missing from the jar");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The command line that inspects the project whose configuration is {@code config}. */
+  public static List<String> command(String python, String config) {
+    return List.of(python, "-c", source(), config);
+  }
+
+  /** What the script printed: the graph, or why it could not load one. */
+  public record Result(RevisionGraph graph, String alembicVersion, String error) {
+    public boolean ok() {
+      return error == null;
+    }
+  }
+
+  /**
+   * Parses the script's output. The last line that is a JSON object is the document, so
+   * warnings Alembic prints before it do no harm.
+   */
+  public static Result parse(String output) {
+    JsonNode document = null;
+    String[] lines = output.split("\n");
+    for (int i = lines.length - 1; i >= 0 && document == null; i--) {
+      String line = lines[i].strip();
+      if (line.startsWith("{")) {
+        try {
+          document = JSON.readTree(line);
+        } catch (JsonProcessingException e) {
+          // not our document; keep looking further up
+        }
+      }
+    }
+    if (document == null) {
+      String tail = output.strip();
+      return new Result(null, null, "the inspection printed no graph"
+          + (tail.isEmpty() ? "" : ": " + tail.substring(Math.max(0, tail.length() - 500))));
+    }
+    if (document.has("error")) {
+      return new Result(null, null, document.get("error").asText());
+    }
+    try {
+      RevisionGraph graph = new RevisionGraph(
+          GraphJson.revisions(document.get("revisions"), "revisions"));
+      return new Result(graph, document.path("alembic_version").asText(null), null);
+    } catch (IllegalArgumentException | AlembicError e) {
+      return new Result(null, null, e.getMessage());
+    }
+  }
+}
