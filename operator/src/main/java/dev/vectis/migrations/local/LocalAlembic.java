@@ -1,0 +1,52 @@
+package dev.vectis.migrations.local;
+
+import dev.vectis.migrations.revision.InspectionScript;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/** The project's own Alembic, run as local processes. */
+public final class LocalAlembic {
+  private LocalAlembic() {}
+
+  /**
+   * The Python that has Alembic: the interpreter named in the {@code #!} line of the
+   * {@code alembic} script on PATH (Debian's is /usr/bin/python3, which a pyenv python3 earlier
+   * on PATH may shadow), else {@code python3}.
+   */
+  public static String defaultPython() {
+    String path = System.getenv().getOrDefault("PATH", "");
+    for (String directory : path.split(java.io.File.pathSeparator)) {
+      Path alembic = Path.of(directory.isEmpty() ? "." : directory, "alembic");
+      if (Files.isRegularFile(alembic) && Files.isExecutable(alembic)) {
+        try {
+          String first = Files.readAllLines(alembic).stream().findFirst().orElse("");
+          if (first.startsWith("#!")) {
+            String interpreter = first.substring(2).strip().split("\\s+")[0];
+            if (interpreter.contains("python") && Files.isExecutable(Path.of(interpreter))) {
+              return interpreter;
+            }
+          }
+        } catch (IOException | RuntimeException e) {
+          // not a readable script: keep looking
+        }
+      }
+    }
+    return "python3";
+  }
+
+  /** Loads the revision graph of the project whose alembic.ini is {@code projectDir/config}. */
+  public static InspectionScript.Result inspect(Path projectDir, String config, String python) {
+    if (!Files.isDirectory(projectDir)) {
+      return new InspectionScript.Result(null, null, "project directory " + projectDir
+          + " does not exist");
+    }
+    ProcessRunner.Result result = ProcessRunner.run(projectDir,
+        Map.of("PYTHONDONTWRITEBYTECODE", "1"), Duration.ofMinutes(2),
+        InspectionScript.command(python, config));
+    return InspectionScript.parse(result.output());
+  }
+}
