@@ -11,6 +11,7 @@ import dev.vectis.migrations.revision.RevisionError.ResolutionError;
 import dev.vectis.migrations.revision.RevisionGraph.Node;
 import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -341,9 +342,9 @@ public final class AlembicCommands {
     }
     List<String> currentHeads = new ArrayList<>(uniqueHeads);
     currentHeads.sort(Comparator.comparingInt(graph::loadIndex));
-    List<Set<String>> ancestorsByIndex = new ArrayList<>();
+    List<BitSet> ancestorsByIndex = new ArrayList<>();
     for (String head : currentHeads) {
-      ancestorsByIndex.add(ancestorIds(graph, head));
+      ancestorsByIndex.add(graph.ancestorBits(graph.node(head)));
     }
     List<String> output = new ArrayList<>();
     long budget = 1000L + 4L * (todo.size() + 1) * (currentHeads.size() + todo.size() + 1);
@@ -353,9 +354,10 @@ public final class AlembicCommands {
         throw new AlembicCrash("AssertionError", "the step order does not converge");
       }
       String candidate = currentHeads.get(candidateIndex);
+      int candidateBit = graph.loadIndex(candidate);
       int dependent = -1;
       for (int i = 0; i < ancestorsByIndex.size(); i++) {
-        if (i != candidateIndex && ancestorsByIndex.get(i).contains(candidate)) {
+        if (i != candidateIndex && ancestorsByIndex.get(i).get(candidateBit)) {
           dependent = i;
           break;
         }
@@ -381,13 +383,13 @@ public final class AlembicCommands {
       } else if (candidateNode.normalizedDeps.isEmpty()
           && candidateNode.versionedDown.size() == 1) {
         currentHeads.set(candidateIndex, headsToAdd.get(0));
-        ancestorsByIndex.get(candidateIndex).remove(candidate);
+        ancestorsByIndex.get(candidateIndex).clear(candidateBit);
       } else {
         currentHeads.set(candidateIndex, headsToAdd.get(0));
-        ancestorsByIndex.set(candidateIndex, ancestorIds(graph, headsToAdd.get(0)));
+        ancestorsByIndex.set(candidateIndex, graph.ancestorBits(graph.node(headsToAdd.get(0))));
         for (String extra : headsToAdd.subList(1, headsToAdd.size())) {
           currentHeads.add(extra);
-          ancestorsByIndex.add(ancestorIds(graph, extra));
+          ancestorsByIndex.add(graph.ancestorBits(graph.node(extra)));
         }
       }
     }
@@ -396,14 +398,6 @@ public final class AlembicCommands {
           + String.join(", ", todo));
     }
     return output;
-  }
-
-  private static Set<String> ancestorIds(RevisionGraph graph, String id) {
-    Set<String> ids = new HashSet<>();
-    for (Node node : graph.ancestors(List.of(graph.node(id)), true, false)) {
-      ids.add(node.id);
-    }
-    return ids;
   }
 
   private static List<String> ids(List<Node> nodes) {

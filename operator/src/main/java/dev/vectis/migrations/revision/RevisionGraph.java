@@ -43,6 +43,10 @@ public final class RevisionGraph {
   private final List<String> heads;
   private final List<String> realHeads;
   private final List<String> bases;
+  /** By load index: the normalised parents' load indexes, and the depth above the bases. */
+  private final Node[] nodesByIndex;
+  private final int[][] parentIndexes;
+  private final int[] depth;
 
   /** A revision with the links Alembic computes when it builds its map. */
   static final class Node {
@@ -137,6 +141,13 @@ public final class RevisionGraph {
       heads = ids(headSet);
       realHeads = ids(realHeadSet);
       bases = ids(baseList);
+      nodesByIndex = all.toArray(new Node[0]);
+      parentIndexes = new int[all.size()][];
+      for (Node node : all) {
+        parentIndexes[node.loadIndex] = node.normalizedDown.stream()
+            .mapToInt(id -> byId.get(id).loadIndex).toArray();
+      }
+      depth = depths(parentIndexes);
     } catch (RevisionError e) {
       throw AlembicCommands.translate(e, null, null);
     }
@@ -224,6 +235,38 @@ public final class RevisionGraph {
     if (!deleted.isEmpty()) {
       throw cycle("Dependency cycle", deleted);
     }
+  }
+
+  /** Longest path down to a base through normalised parents; the graph is acyclic here. */
+  private static int[] depths(int[][] parents) {
+    int[] depth = new int[parents.length];
+    java.util.Arrays.fill(depth, -1);
+    int[] stack = new int[parents.length];
+    for (int start = 0; start < parents.length; start++) {
+      if (depth[start] >= 0) {
+        continue;
+      }
+      int top = 0;
+      stack[top++] = start;
+      while (top > 0) {
+        int node = stack[top - 1];
+        boolean ready = true;
+        int deepest = -1;
+        for (int parent : parents[node]) {
+          if (depth[parent] < 0) {
+            stack[top++] = parent;
+            ready = false;
+            break;
+          }
+          deepest = Math.max(deepest, depth[parent]);
+        }
+        if (ready) {
+          depth[node] = deepest + 1;
+          top--;
+        }
+      }
+    }
+    return depth;
   }
 
   private static List<String> missing(Collection<String> all, Set<String> present) {
@@ -526,6 +569,62 @@ public final class RevisionGraph {
         map, check);
   }
 
+  /** The revision and all it needs (normalised parents), as a set of load indexes. */
+  java.util.BitSet ancestorBits(Node node) {
+    java.util.BitSet seen = new java.util.BitSet(nodesByIndex.length);
+    int[] stack = new int[nodesByIndex.length];
+    int top = 0;
+    stack[top++] = node.loadIndex;
+    seen.set(node.loadIndex);
+    while (top > 0) {
+      for (int parent : parentIndexes[stack[--top]]) {
+        if (!seen.get(parent)) {
+          seen.set(parent);
+          stack[top++] = parent;
+        }
+      }
+    }
+    return seen;
+  }
+
+  /**
+   * Whether {@code candidate} is one of {@code rows} or an ancestor of one (normalised
+   * parents). Revisions no deeper than the candidate cannot lead to it, so they are not walked.
+   */
+  boolean isAncestorOrSelfOfAny(Node candidate, Collection<Node> rows) {
+    int target = candidate.loadIndex;
+    int floor = depth[target];
+    java.util.BitSet seen = new java.util.BitSet(nodesByIndex.length);
+    int[] stack = new int[nodesByIndex.length];
+    int top = 0;
+    for (Node row : rows) {
+      if (!seen.get(row.loadIndex)) {
+        seen.set(row.loadIndex);
+        stack[top++] = row.loadIndex;
+      }
+    }
+    while (top > 0) {
+      int node = stack[--top];
+      if (node == target) {
+        return true;
+      }
+      if (depth[node] <= floor) {
+        continue;
+      }
+      for (int parent : parentIndexes[node]) {
+        if (!seen.get(parent)) {
+          seen.set(parent);
+          stack[top++] = parent;
+        }
+      }
+    }
+    return false;
+  }
+
+  Node nodeAt(int loadIndex) {
+    return nodesByIndex[loadIndex];
+  }
+
   /** {@code _get_descendant_nodes}: through all children, or versioned ones only. */
   List<Node> descendants(Collection<Node> targets, boolean includeDependencies) {
     return iterate(includeDependencies ? n -> n.allNextrev : n -> n.nextrev, targets, map,
@@ -544,7 +643,7 @@ public final class RevisionGraph {
     for (Node target : targets) {
       requireRevision(target, "a target");
       todo.addLast(target);
-      Set<Node> perTarget = check ? new LinkedHashSet<>() : null;
+      Set<Node> perTarget = check ? new HashSet<>() : null;
       while (!todo.isEmpty()) {
         Node node = todo.pollLast();
         if (check) {

@@ -40,10 +40,19 @@ final class VersionTable {
 
   private void upgrade(Node revision) {
     List<String> parents = revision.normalizedDown;
+    if (parents.size() == 1) {
+      // The common case, a step along a line: no set to build.
+      if (rows.contains(parents.get(0))) {
+        update(parents.get(0), revision.id);
+      } else {
+        insert(revision.id);
+      }
+      return;
+    }
     Set<String> presentParents = intersection(parents);
     if (parents.isEmpty() || presentParents.isEmpty()) {
       insert(revision.id);
-    } else if (parents.size() > 1 && presentParents.size() > 1) {
+    } else if (presentParents.size() > 1) {
       List<String> fromRevisions = withoutAncestorsOfOtherRows(parents, new HashSet<>(parents));
       if (fromRevisions.isEmpty()) {
         throw new AlembicCrash("IndexError", "merge " + revision.id + " finds none of its "
@@ -61,10 +70,10 @@ final class VersionTable {
   private void downgrade(Node revision) {
     List<String> parents = revision.normalizedDown;
     boolean isRow = rows.contains(revision.id);
-    if (isRow && (parents.isEmpty() || unmergeTargets(revision).isEmpty())) {
+    List<String> targets = isRow && !parents.isEmpty() ? unmergeTargets(revision) : List.of();
+    if (isRow && targets.isEmpty()) {
       delete(revision.id);
     } else if (isRow && parents.size() > 1) {
-      List<String> targets = unmergeTargets(revision);
       for (String parent : targets.subList(0, targets.size() - 1)) {
         insert(parent);
       }
@@ -93,13 +102,10 @@ final class VersionTable {
     if (others.isEmpty()) {
       return new ArrayList<>(candidates);
     }
-    Set<String> ancestors = new HashSet<>();
-    for (Node node : graph.ancestors(graph.getRevisions(others), true, false)) {
-      ancestors.add(node.id);
-    }
+    List<Node> otherNodes = graph.getRevisions(others);
     List<String> result = new ArrayList<>();
     for (String candidate : candidates) {
-      if (!ancestors.contains(candidate)) {
+      if (!graph.isAncestorOrSelfOfAny(graph.node(candidate), otherNodes)) {
         result.add(candidate);
       }
     }
