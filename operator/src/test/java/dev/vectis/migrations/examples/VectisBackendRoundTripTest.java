@@ -1,18 +1,15 @@
 package dev.vectis.migrations.examples;
 
+import static dev.vectis.migrations.testing.VectisProject.HEAD;
+import static dev.vectis.migrations.testing.VectisProject.MERGE;
+import static dev.vectis.migrations.testing.VectisProject.alembic;
+import static dev.vectis.migrations.testing.VectisProject.seed;
+import static dev.vectis.migrations.testing.VectisProject.versionRows;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.vectis.migrations.local.ProcessRunner;
-import dev.vectis.migrations.testing.ExternalTools;
 import dev.vectis.migrations.testing.PostgresExtension;
-import dev.vectis.migrations.testing.ProjectPaths;
 import dev.vectis.migrations.testing.TestDatabase;
-import java.nio.file.Path;
 import java.sql.SQLException;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -22,9 +19,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(PostgresExtension.class)
 class VectisBackendRoundTripTest {
-  private static final String HEAD = "5731d674e022";
-  private static final String MERGE = "c9d8e7f6a5b4";
-
   @Test
   void upgradeDowngradeAndSeedRoundTrip(TestDatabase db) throws SQLException {
     alembic(db, "upgrade", "head");
@@ -79,28 +73,5 @@ class VectisBackendRoundTripTest {
     alembic(db, "upgrade", "audit@head");
     assertThat(versionRows(db)).containsExactly(HEAD);
     assertThat(db.tableExists("audit_log")).isTrue();
-  }
-
-  private static List<String> versionRows(TestDatabase db) throws SQLException {
-    return db.column("SELECT version_num FROM alembic_version");
-  }
-
-  private static String alembic(TestDatabase db, String... arguments) {
-    List<String> command = new ArrayList<>(List.of(ExternalTools.alembic().toString()));
-    command.addAll(List.of(arguments));
-    return run(ProjectPaths.vectisAlembicDir(), db, command);
-  }
-
-  private static String seed(TestDatabase db) {
-    return run(ProjectPaths.vectisProject(), db,
-        List.of(ExternalTools.python().toString(), "-m", "vectis.core.seed"));
-  }
-
-  private static String run(Path dir, TestDatabase db, List<String> command) {
-    ProcessRunner.Result result = ProcessRunner.run(dir,
-        Map.of("DATABASE_URL", db.sqlAlchemyUrl(), "PYTHONDONTWRITEBYTECODE", "1"),
-        Duration.ofMinutes(2), command);
-    assertThat(result.exitCode()).as("%s\n%s", command, result.output()).isZero();
-    return result.output();
   }
 }

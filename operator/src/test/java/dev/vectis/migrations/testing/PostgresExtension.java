@@ -50,6 +50,31 @@ public final class PostgresExtension implements ParameterResolver {
     return new TestDatabase("localhost", server().getPort(), name, "postgres", "postgres");
   }
 
+  /**
+   * A role that must log in with its password (the server otherwise trusts local
+   * connections): it lets tests see a real authentication failure.
+   */
+  public static synchronized void createPasswordRole(String role, String password) {
+    try (Connection admin = server().getPostgresDatabase().getConnection();
+        Statement statement = admin.createStatement()) {
+      var hba = statement.executeQuery("SHOW hba_file");
+      hba.next();
+      java.nio.file.Path file = java.nio.file.Path.of(hba.getString(1));
+      String rules = java.nio.file.Files.readString(file);
+      String rule = "host all " + role + " 127.0.0.1/32 scram-sha-256\n"
+          + "host all " + role + " ::1/128 scram-sha-256\n";
+      if (!rules.contains(rule)) {
+        java.nio.file.Files.writeString(file, rule + rules);
+        statement.execute("SELECT pg_reload_conf()");
+      }
+      statement.execute("DROP ROLE IF EXISTS " + role);
+      statement.execute("SET password_encryption = 'scram-sha-256'");
+      statement.execute("CREATE ROLE " + role + " LOGIN PASSWORD '" + password + "'");
+    } catch (SQLException | IOException e) {
+      throw new IllegalStateException("cannot create the password role " + role, e);
+    }
+  }
+
   @Override
   public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
     return parameter.getParameter().getType() == TestDatabase.class;

@@ -1,5 +1,7 @@
 package dev.vectis.migrations.testing;
 
+import dev.vectis.migrations.api.SslMode;
+import dev.vectis.migrations.database.ConnectionSettings;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -17,6 +19,11 @@ public record TestDatabase(String host, int port, String name, String user, Stri
   /** The URL Alembic's env.py reads from DATABASE_URL. */
   public String sqlAlchemyUrl() {
     return "postgresql://" + user + ":" + password + "@" + host + ":" + port + "/" + name;
+  }
+
+  /** The same database as the operator's code sees it. */
+  public ConnectionSettings settings() {
+    return new ConnectionSettings(host, port, name, user, password, SslMode.DISABLE);
   }
 
   public Connection connect() throws SQLException {

@@ -1,0 +1,44 @@
+package dev.vectis.migrations.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.vectis.migrations.local.ProcessRunner;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** examples/vectis-backend driven with the real Alembic against a test database. */
+public final class VectisProject {
+  public static final String HEAD = "5731d674e022";
+  public static final String MERGE = "c9d8e7f6a5b4";
+
+  private VectisProject() {}
+
+  /** Runs {@code alembic <arguments>} in vectis/backend and returns its output. */
+  public static String alembic(TestDatabase db, String... arguments) {
+    List<String> command = new ArrayList<>(List.of(ExternalTools.alembic().toString()));
+    command.addAll(List.of(arguments));
+    return run(ProjectPaths.vectisAlembicDir(), db, command);
+  }
+
+  /** Runs the seed, {@code python -m vectis.core.seed}. */
+  public static String seed(TestDatabase db) {
+    return run(ProjectPaths.vectisProject(), db,
+        List.of(ExternalTools.python().toString(), "-m", "vectis.core.seed"));
+  }
+
+  public static List<String> versionRows(TestDatabase db) throws SQLException {
+    return db.column("SELECT version_num FROM alembic_version");
+  }
+
+  private static String run(Path dir, TestDatabase db, List<String> command) {
+    ProcessRunner.Result result = ProcessRunner.run(dir,
+        Map.of("DATABASE_URL", db.sqlAlchemyUrl(), "PYTHONDONTWRITEBYTECODE", "1"),
+        Duration.ofMinutes(2), command);
+    assertThat(result.exitCode()).as("%s\n%s", command, result.output()).isZero();
+    return result.output();
+  }
+}
