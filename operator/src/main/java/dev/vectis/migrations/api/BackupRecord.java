@@ -19,4 +19,7 @@ public class BackupRecord {
 
   @JsonPropertyDescription("RFC 3339.")
   public String completedAt;
+
+  @JsonPropertyDescription("The generation it was taken for; a downgrade needs one of its own.")
+  public Long generation;
 }

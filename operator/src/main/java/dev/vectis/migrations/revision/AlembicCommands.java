@@ -165,7 +165,7 @@ public final class AlembicCommands {
     }
     if (error instanceof ResolutionError resolution) {
       return new AlembicError("Can't locate revision identified by '" + resolution.argument
-          + "'", null);
+          + "'", null, resolution.getMessage());
     }
     return new AlembicError(error.getMessage(), null);
   }

@@ -10,10 +10,25 @@ import java.util.Optional;
  */
 public final class AlembicError extends RuntimeException {
   private final String alembicCrash;
+  private final String detail;
 
   AlembicError(String message, String alembicCrash) {
+    this(message, alembicCrash, message);
+  }
+
+  AlembicError(String message, String alembicCrash, String detail) {
     super(message, null, false, false);
     this.alembicCrash = alembicCrash;
+    this.detail = detail;
+  }
+
+  /**
+   * Alembic's own message before the command line shortened it: for an unresolvable
+   * identifier the CLI prints only "Can't locate revision identified by 'x'", while this says
+   * why (no such revision, an ambiguous prefix, not a member of the branch).
+   */
+  public String detail() {
+    return detail;
   }
 
   /** The Python exception Alembic would crash with ({@code AssertionError}, {@code KeyError}…). */

@@ -44,7 +44,6 @@ public final class RevisionGraph {
   private final List<String> realHeads;
   private final List<String> bases;
   /** By load index: the normalised parents' load indexes, and the depth above the bases. */
-  private final Node[] nodesByIndex;
   private final int[][] parentIndexes;
   private final int[] depth;
 
@@ -141,7 +140,6 @@ public final class RevisionGraph {
       heads = ids(headSet);
       realHeads = ids(realHeadSet);
       bases = ids(baseList);
-      nodesByIndex = all.toArray(new Node[0]);
       parentIndexes = new int[all.size()][];
       for (Node node : all) {
         parentIndexes[node.loadIndex] = node.normalizedDown.stream()
@@ -571,16 +569,15 @@ public final class RevisionGraph {
 
   /** The revision and all it needs (normalised parents), as a set of load indexes. */
   java.util.BitSet ancestorBits(Node node) {
-    java.util.BitSet seen = new java.util.BitSet(nodesByIndex.length);
-    int[] stack = new int[nodesByIndex.length];
-    int top = 0;
-    stack[top++] = node.loadIndex;
+    java.util.BitSet seen = new java.util.BitSet(parentIndexes.length);
+    IntStack stack = new IntStack();
+    stack.push(node.loadIndex);
     seen.set(node.loadIndex);
-    while (top > 0) {
-      for (int parent : parentIndexes[stack[--top]]) {
+    while (!stack.isEmpty()) {
+      for (int parent : parentIndexes[stack.pop()]) {
         if (!seen.get(parent)) {
           seen.set(parent);
-          stack[top++] = parent;
+          stack.push(parent);
         }
       }
     }
@@ -594,17 +591,16 @@ public final class RevisionGraph {
   boolean isAncestorOrSelfOfAny(Node candidate, Collection<Node> rows) {
     int target = candidate.loadIndex;
     int floor = depth[target];
-    java.util.BitSet seen = new java.util.BitSet(nodesByIndex.length);
-    int[] stack = new int[nodesByIndex.length];
-    int top = 0;
+    java.util.BitSet seen = new java.util.BitSet();
+    IntStack stack = new IntStack();
     for (Node row : rows) {
       if (!seen.get(row.loadIndex)) {
         seen.set(row.loadIndex);
-        stack[top++] = row.loadIndex;
+        stack.push(row.loadIndex);
       }
     }
-    while (top > 0) {
-      int node = stack[--top];
+    while (!stack.isEmpty()) {
+      int node = stack.pop();
       if (node == target) {
         return true;
       }
@@ -614,15 +610,32 @@ public final class RevisionGraph {
       for (int parent : parentIndexes[node]) {
         if (!seen.get(parent)) {
           seen.set(parent);
-          stack[top++] = parent;
+          stack.push(parent);
         }
       }
     }
     return false;
   }
 
-  Node nodeAt(int loadIndex) {
-    return nodesByIndex[loadIndex];
+  /** A growable stack of ints: walks allocate for what they visit, not for the whole graph. */
+  private static final class IntStack {
+    private int[] items = new int[64];
+    private int size;
+
+    void push(int value) {
+      if (size == items.length) {
+        items = java.util.Arrays.copyOf(items, size * 2);
+      }
+      items[size++] = value;
+    }
+
+    int pop() {
+      return items[--size];
+    }
+
+    boolean isEmpty() {
+      return size == 0;
+    }
   }
 
   /** {@code _get_descendant_nodes}: through all children, or versioned ones only. */

@@ -1,0 +1,407 @@
+package dev.vectis.migrations.plan;
+
+import dev.vectis.migrations.api.BackupRecord;
+import dev.vectis.migrations.api.MigrationRecord;
+import dev.vectis.migrations.api.PendingRevision;
+import dev.vectis.migrations.api.Phase;
+import dev.vectis.migrations.api.SchemaMigrationSpec;
+import dev.vectis.migrations.api.SchemaMigrationStatus;
+import dev.vectis.migrations.api.SeedRecord;
+import dev.vectis.migrations.api.SeedWhen;
+import dev.vectis.migrations.plan.Decision.State;
+import dev.vectis.migrations.revision.AlembicCommands;
+import dev.vectis.migrations.revision.AlembicError;
+import dev.vectis.migrations.revision.MigrationPlan;
+import dev.vectis.migrations.revision.Revision;
+import dev.vectis.migrations.revision.RevisionGraph;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * The decision: from one {@link Observation} to exactly one {@link Action} and what the
+ * status must say. Pure: no Kubernetes, no JDBC, no clock, no threads. The operator and local
+ * mode both ask it, so they follow the same safety rules.
+ */
+public final class Decider {
+  /** A relative target: resolved once per generation, then kept in status.targetRevision. */
+  private static final Pattern RELATIVE = Pattern.compile("^(.+?@)?(\\w+)?[+-]\\d+.*");
+
+  private Decider() {}
+
+  public static Decision decide(Observation observation) {
+    SchemaMigrationSpec spec = observation.spec();
+    List<String> problems = SpecValidator.problems(spec, false);
+    if (!problems.isEmpty()) {
+      return stalled(Reasons.INVALID_SPEC, String.join("; ", problems), null, List.of(), null);
+    }
+    if (observation.runningJobAction() != null) {
+      return waitingForJob(observation);
+    }
+    Decision earlierFailure = stalledForThisGeneration(observation);
+    if (earlierFailure != null) {
+      return earlierFailure;
+    }
+    if (observation.database() instanceof DatabaseState.Unavailable unavailable) {
+      return new Decision(Action.none(), State.RECONCILING, Phase.Pending,
+          Reasons.WAITING_FOR_DATABASE, unavailable.message(), null, List.of(), null);
+    }
+    List<String> rows = ((DatabaseState.Rows) observation.database()).rows();
+
+    if (observation.specImage() instanceof Inspection.Unknown) {
+      return reconciling(new Action.Inspect(spec.image), Phase.Inspecting, Reasons.INSPECTING,
+          "reading the revision graph of " + spec.image, null, List.of(), null);
+    }
+    if (observation.specImage() instanceof Inspection.Failed failed) {
+      return stalled(Reasons.INSPECTION_FAILED, "cannot read the revision graph of "
+          + spec.image + ": " + failed.error(), null, List.of(), null);
+    }
+    RevisionGraph specGraph = ((Inspection.Loaded) observation.specImage()).graph();
+    List<String> heads = specGraph.realHeads();
+
+    String target = alembicTarget(observation);
+    List<String> unknownRows = unknownRows(specGraph, rows);
+    if (!unknownRows.isEmpty()) {
+      return rollBackWithAppliedImage(observation, specGraph, rows, unknownRows, target);
+    }
+    Planned planned;
+    try {
+      planned = plan(specGraph, rows, target);
+    } catch (AlembicError error) {
+      return refused(error, spec.image, heads);
+    }
+    String resolved = resolvedTarget(observation, planned);
+    return next(observation, specGraph, spec.image, rows, planned, alembicArgument(observation,
+        planned), resolved, heads);
+  }
+
+  // ------------------------------------------------------------------ the path to the target
+
+  /** The plan towards the target: an upgrade if it does anything, else a downgrade. */
+  private record Planned(MigrationPlan plan, boolean upgrade, List<String> resolvedTarget) {
+    boolean atTarget() {
+      return plan.steps().isEmpty();
+    }
+  }
+
+  private static Planned plan(RevisionGraph graph, List<String> rows, String target) {
+    if (isRelative(target) && target.matches("^(.+?@)?[-]\\d+$")) {
+      // "-N" and "label@-N" only mean something to downgrade.
+      MigrationPlan down = AlembicCommands.downgrade(graph, rows, target);
+      return new Planned(down, false, down.resolvedTarget());
+    }
+    MigrationPlan up = AlembicCommands.upgrade(graph, rows, target);
+    if (!up.steps().isEmpty()) {
+      return new Planned(up, true, up.resolvedTarget());
+    }
+    try {
+      MigrationPlan down = AlembicCommands.downgrade(graph, rows, target);
+      return new Planned(down, false, up.resolvedTarget());
+    } catch (AlembicError notBehind) {
+      // Upgrading does nothing and downgrading is not possible: the database is there.
+      return new Planned(up, true, up.resolvedTarget());
+    }
+  }
+
+  private static Decision next(Observation observation, RevisionGraph graph, String image,
+      List<String> rows, Planned planned, String alembicArgument, String resolved,
+      List<String> heads) {
+    SchemaMigrationSpec spec = observation.spec();
+    List<PendingRevision> pending = pending(graph, planned.plan());
+    if (planned.atTarget()) {
+      if (seedDue(spec, observation.status(), rows)) {
+        return reconciling(new Action.Seed(image, rows), Phase.Seeding, Reasons.SEEDING,
+            "running the seed at " + describe(rows), resolved, List.of(), heads);
+      }
+      return new Decision(Action.none(), State.READY, Phase.Ready, Reasons.AT_TARGET,
+          "the database is at " + describe(rows), resolved, List.of(), heads);
+    }
+    Action.Migrate migrate = new Action.Migrate(planned.upgrade(), alembicArgument, image, rows,
+        planned.plan().finalVersionTable(), pending);
+    if (planned.upgrade()) {
+      return reconciling(migrate, Phase.Migrating, Reasons.MIGRATING, "upgrading "
+          + describe(rows) + " to " + describe(planned.plan().finalVersionTable()) + ": "
+          + revisions(pending), resolved, pending, heads);
+    }
+    if (!Boolean.TRUE.equals(spec.downgrade.allow)) {
+      return stalled(Reasons.DOWNGRADE_NOT_ALLOWED, "target " + spec.targetRevision
+          + " is behind the database (at " + describe(rows) + "); reaching it would undo "
+          + revisions(pending) + ". Set spec.downgrade.allow: true to allow it, or change "
+          + "spec.targetRevision", resolved, pending, heads);
+    }
+    List<String> missing = new ArrayList<>();
+    for (PendingRevision step : pending) {
+      Revision revision = graph.revision(step.revision);
+      if (revision.downgradeEmpty() && !revision.upgradeEmpty()) {
+        missing.add(describe(step));
+      }
+    }
+    if (!missing.isEmpty()) {
+      return stalled(Reasons.MISSING_DOWNGRADE, "cannot downgrade: the downgrade() of "
+          + String.join(", ", missing) + " is empty while its upgrade() is not; write the "
+          + "downgrade or restore a backup instead", resolved, pending, heads);
+    }
+    if (!Boolean.FALSE.equals(spec.backup.beforeDowngrade)
+        && !freshBackupOf(observation.status().lastBackup, rows, observation.generation())) {
+      return reconciling(new Action.BackUp(rows), Phase.BackingUp, Reasons.BACKING_UP,
+          "backing up the database at " + describe(rows) + " before the downgrade", resolved,
+          pending, heads);
+    }
+    return reconciling(migrate, Phase.Migrating, Reasons.MIGRATING, "downgrading "
+        + describe(rows) + " to " + describe(planned.plan().finalVersionTable()) + " with "
+        + image + ": undoing " + revisions(pending), resolved, pending, heads);
+  }
+
+  /**
+   * The database is at revisions the spec's image does not know: an older image after a
+   * GitOps rollback. The image that migrated it ({@code status.appliedImage}) holds their
+   * downgrade code; it runs the downgrade when it knows both the rows and the target.
+   */
+  private static Decision rollBackWithAppliedImage(Observation observation,
+      RevisionGraph specGraph, List<String> rows, List<String> unknownRows, String target) {
+    String applied = observation.status().appliedImage;
+    String image = observation.spec().image;
+    List<String> heads = specGraph.realHeads();
+    String unknown = "the database is at " + String.join(", ", unknownRows) + ", which the "
+        + "scripts of " + image + " do not contain";
+    if (applied == null || applied.equals(image)) {
+      return stalled(Reasons.UNKNOWN_REVISION, unknown + ", and no other image is known to "
+          + "have migrated it; use an image that contains it", null, List.of(), heads);
+    }
+    if (observation.appliedImage() instanceof Inspection.Unknown) {
+      return reconciling(new Action.Inspect(applied), Phase.Inspecting, Reasons.INSPECTING,
+          unknown + "; reading the revision graph of " + applied + ", which migrated it",
+          null, List.of(), heads);
+    }
+    if (observation.appliedImage() instanceof Inspection.Failed failed) {
+      return stalled(Reasons.INSPECTION_FAILED, unknown + ", and the revision graph of "
+          + applied + " cannot be read: " + failed.error(), null, List.of(), heads);
+    }
+    RevisionGraph appliedGraph = ((Inspection.Loaded) observation.appliedImage()).graph();
+    MigrationPlan targetInSpecImage;
+    try {
+      // What the target means in the new image, e.g. its head.
+      targetInSpecImage = AlembicCommands.upgrade(specGraph, List.of(), target);
+    } catch (AlembicError error) {
+      return refused(error, image, heads);
+    }
+    List<String> targetRows = targetInSpecImage.finalVersionTable();
+    if (!unknownRows(appliedGraph, rows).isEmpty() || targetRows.size() > 1
+        || !unknownRows(appliedGraph, targetRows).isEmpty()) {
+      return stalled(Reasons.UNKNOWN_REVISION, unknown + ", and " + applied + " (which "
+          + "migrated it last) cannot take it to " + describe(targetRows) + " either",
+          describe(targetRows), List.of(), heads);
+    }
+    String rollbackTarget = targetRows.isEmpty() ? "base" : targetRows.get(0);
+    MigrationPlan down;
+    try {
+      down = AlembicCommands.downgrade(appliedGraph, rows, rollbackTarget);
+    } catch (AlembicError error) {
+      return refused(error, applied, heads);
+    }
+    Planned planned = new Planned(down, false, targetRows);
+    return next(observation, appliedGraph, applied, rows, planned, rollbackTarget,
+        String.join(",", targetRows), heads);
+  }
+
+  // ------------------------------------------------------------------ targets
+
+  /**
+   * The argument for alembic: the spec's target, except that a relative one is replaced, once
+   * per generation, by the revision it resolved to (so a resync never applies "+1" again).
+   */
+  private static String alembicTarget(Observation observation) {
+    String target = observation.spec().targetRevision == null ? "head"
+        : observation.spec().targetRevision;
+    SchemaMigrationStatus status = observation.status();
+    if (isRelative(target) && status.observedGeneration != null
+        && status.observedGeneration == observation.generation()
+        && status.targetRevision != null) {
+      return status.targetRevision.isEmpty() ? "base" : status.targetRevision;
+    }
+    return target;
+  }
+
+  private static String alembicArgument(Observation observation, Planned planned) {
+    String target = alembicTarget(observation);
+    if (!isRelative(target)) {
+      return target;
+    }
+    List<String> resolved = planned.resolvedTarget();
+    return resolved.isEmpty() ? "base" : resolved.get(0);
+  }
+
+  private static String resolvedTarget(Observation observation, Planned planned) {
+    SchemaMigrationStatus status = observation.status();
+    String spec = observation.spec().targetRevision == null ? "head"
+        : observation.spec().targetRevision;
+    if (isRelative(spec) && status.observedGeneration != null
+        && status.observedGeneration == observation.generation()
+        && status.targetRevision != null) {
+      return status.targetRevision;
+    }
+    return String.join(",", planned.resolvedTarget());
+  }
+
+  static boolean isRelative(String target) {
+    return RELATIVE.matcher(target).matches();
+  }
+
+  // ------------------------------------------------------------------ refusals
+
+  private static Decision refused(AlembicError error, String image, List<String> heads) {
+    String message = error.getMessage();
+    if (message.startsWith("Multiple head revisions are present")) {
+      return stalled(Reasons.MULTIPLE_HEADS, "the scripts of " + image + " have several heads ("
+          + String.join(", ", heads) + "), so the target is ambiguous: run `alembic merge heads "
+          + "-m \"merge_branches\"` in the project and build a new image, or set "
+          + "spec.targetRevision to heads or <label>@head. Alembic: " + message, null,
+          List.of(), heads);
+    }
+    if (message.startsWith("Can't locate revision identified by")) {
+      boolean ambiguous = error.detail() != null
+          && error.detail().startsWith("Multiple revisions start with");
+      return stalled(ambiguous ? Reasons.AMBIGUOUS_REVISION : Reasons.UNKNOWN_REVISION,
+          (ambiguous ? "" : "the scripts of " + image + " do not contain it: ") + error.detail()
+              + " (Alembic: " + message + ")", null, List.of(), heads);
+    }
+    return stalled(Reasons.INVALID_SPEC, "spec.targetRevision: Alembic refuses it: " + message,
+        null, List.of(), heads);
+  }
+
+  // ------------------------------------------------------------------ what earlier steps did
+
+  private static Decision waitingForJob(Observation observation) {
+    String action = observation.runningJobAction();
+    SchemaMigrationStatus status = observation.status();
+    String job = status.activeJob == null ? "" : " " + status.activeJob.name;
+    return switch (action) {
+      case "inspect" -> reconciling(Action.none(), Phase.Inspecting, Reasons.INSPECTING,
+          "waiting for the inspection Job" + job, status.targetRevision, status.pending,
+          status.heads);
+      case "backup" -> reconciling(Action.none(), Phase.BackingUp, Reasons.BACKING_UP,
+          "waiting for the backup Job" + job, status.targetRevision, status.pending,
+          status.heads);
+      case "seed" -> reconciling(Action.none(), Phase.Seeding, Reasons.SEEDING,
+          "waiting for the seed Job" + job, status.targetRevision, status.pending, status.heads);
+      default -> reconciling(Action.none(), Phase.Migrating, Reasons.MIGRATING,
+          "waiting for the migration Job" + job, status.targetRevision, status.pending,
+          status.heads);
+    };
+  }
+
+  /** A failure recorded for this generation stays until the spec changes (retryToken too). */
+  private static Decision stalledForThisGeneration(Observation observation) {
+    SchemaMigrationStatus status = observation.status();
+    if (status.observedGeneration == null || status.observedGeneration != observation.generation()
+        || status.conditions == null) {
+      return null;
+    }
+    for (Condition condition : status.conditions) {
+      if ("Stalled".equals(condition.getType()) && "True".equals(condition.getStatus())
+          && isFailureOfAnAction(condition.getReason())) {
+        return stalled(condition.getReason(), condition.getMessage(), status.targetRevision,
+            status.pending, status.heads);
+      }
+    }
+    return null;
+  }
+
+  private static boolean isFailureOfAnAction(String reason) {
+    return Reasons.MIGRATION_FAILED.equals(reason) || Reasons.BACKUP_FAILED.equals(reason)
+        || Reasons.SEED_FAILED.equals(reason) || Reasons.VERIFICATION_FAILED.equals(reason)
+        || Reasons.INSPECTION_FAILED.equals(reason);
+  }
+
+  private static boolean freshBackupOf(BackupRecord backup, List<String> rows, long generation) {
+    return backup != null && backup.generation != null && backup.generation == generation
+        && sameRows(split(backup.revision), rows);
+  }
+
+  /**
+   * The seed runs after the migration that brought the database to its rows (an upgrade, or
+   * any migration with {@code when: Always}) and only once for it.
+   */
+  static boolean seedDue(SchemaMigrationSpec spec, SchemaMigrationStatus status,
+      List<String> rows) {
+    if (spec.seed == null || spec.seed.command == null || spec.seed.command.isEmpty()
+        || spec.seed.when == SeedWhen.Never) {
+      return false;
+    }
+    MigrationRecord migration = status.lastMigration;
+    if (migration == null || !sameRows(split(migration.to), rows)) {
+      return false;
+    }
+    if (spec.seed.when == SeedWhen.AfterUpgrade && !"upgrade".equals(migration.direction)) {
+      return false;
+    }
+    SeedRecord seed = status.lastSeed;
+    return seed == null || !sameRows(split(seed.revision), rows) || seed.completedAt == null
+        || (migration.completedAt != null && seed.completedAt.compareTo(migration.completedAt) < 0);
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private static List<String> unknownRows(RevisionGraph graph, List<String> rows) {
+    List<String> unknown = new ArrayList<>();
+    for (String row : rows) {
+      if (graph.revision(row) == null) {
+        unknown.add(row);
+      }
+    }
+    return unknown;
+  }
+
+  private static List<PendingRevision> pending(RevisionGraph graph, MigrationPlan plan) {
+    List<PendingRevision> pending = new ArrayList<>();
+    for (MigrationPlan.Step step : plan.steps()) {
+      pending.add(new PendingRevision(step.revision(),
+          graph.revision(step.revision()).message()));
+    }
+    return pending;
+  }
+
+  static boolean sameRows(List<String> a, List<String> b) {
+    return a.size() == b.size() && new HashSet<>(a).equals(new HashSet<>(b));
+  }
+
+  /** "a,b" → [a, b]; "" or null → []. */
+  public static List<String> split(String joined) {
+    if (joined == null || joined.isEmpty()) {
+      return List.of();
+    }
+    return List.of(joined.split(","));
+  }
+
+  static String describe(List<String> rows) {
+    return rows.isEmpty() ? "base" : String.join(", ", rows);
+  }
+
+  private static String describe(PendingRevision revision) {
+    return revision.revision + (revision.message == null || revision.message.isEmpty() ? ""
+        : " (" + revision.message + ")");
+  }
+
+  private static String revisions(List<PendingRevision> pending) {
+    List<String> described = new ArrayList<>();
+    for (PendingRevision revision : pending) {
+      described.add(describe(revision));
+    }
+    return String.join(", ", described);
+  }
+
+  private static Decision reconciling(Action action, Phase phase, String reason, String message,
+      String resolved, List<PendingRevision> pending, List<String> heads) {
+    return new Decision(action, State.RECONCILING, phase, reason, message, resolved, pending,
+        heads);
+  }
+
+  private static Decision stalled(String reason, String message, String resolved,
+      List<PendingRevision> pending, List<String> heads) {
+    Phase phase = isFailureOfAnAction(reason) ? Phase.Failed : Phase.Blocked;
+    return new Decision(Action.none(), State.STALLED, phase, reason, message, resolved, pending,
+        heads);
+  }
+}

@@ -1,0 +1,24 @@
+package dev.vectis.migrations.plan;
+
+import dev.vectis.migrations.api.SchemaMigrationSpec;
+import dev.vectis.migrations.api.SchemaMigrationStatus;
+
+/**
+ * Everything one decision looks at, gathered before deciding (observe → decide → act).
+ *
+ * @param generation the resource's metadata.generation
+ * @param status the status as stored (what earlier actions recorded)
+ * @param runningJobAction the action of the Job still running, or null
+ * @param specImage the graph of {@code spec.image}
+ * @param appliedImage the graph of {@code status.appliedImage}, when it differs from the spec's
+ *     image (a rollback); {@link Inspection.Unknown} otherwise
+ * @param database the version table rows, or why they cannot be read
+ */
+public record Observation(long generation, SchemaMigrationSpec spec, SchemaMigrationStatus status,
+    String runningJobAction, Inspection specImage, Inspection appliedImage,
+    DatabaseState database) {
+  public Observation {
+    status = status == null ? new SchemaMigrationStatus() : status;
+    appliedImage = appliedImage == null ? Inspection.unknown() : appliedImage;
+  }
+}

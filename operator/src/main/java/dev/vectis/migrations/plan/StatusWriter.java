@@ -1,0 +1,159 @@
+package dev.vectis.migrations.plan;
+
+import dev.vectis.migrations.api.ActiveJob;
+import dev.vectis.migrations.api.BackupRecord;
+import dev.vectis.migrations.api.MigrationRecord;
+import dev.vectis.migrations.api.Phase;
+import dev.vectis.migrations.api.SchemaMigrationStatus;
+import dev.vectis.migrations.api.SeedRecord;
+import dev.vectis.migrations.plan.Decision.State;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * How decisions and the results of actions change the status: kstatus conditions
+ * ({@code Ready}, {@code Reconciling}, {@code Stalled}, each with observedGeneration), the
+ * resolved target, and the records of backups, migrations and seeds. Pure; the time is given.
+ * Every method returns the transitions worth an Event ("Stalled/DowngradeNotAllowed: ...").
+ */
+public final class StatusWriter {
+  public static final String READY = "Ready";
+  public static final String RECONCILING = "Reconciling";
+  public static final String STALLED = "Stalled";
+
+  private StatusWriter() {}
+
+  /** Writes a decision: phase, conditions, target, pending revisions, heads. */
+  public static List<String> apply(SchemaMigrationStatus status, Decision decision,
+      long generation, List<String> currentRows, String now) {
+    if (status.observedGeneration == null || status.observedGeneration != generation) {
+      // A new generation resolves its own target; never reuse the previous one.
+      status.targetRevision = decision.resolvedTarget();
+    } else if (decision.resolvedTarget() != null) {
+      status.targetRevision = decision.resolvedTarget();
+    }
+    status.observedGeneration = generation;
+    status.phase = decision.phase();
+    if (currentRows != null) {
+      status.currentRevision = String.join(",", currentRows);
+    }
+    status.pending = decision.pending().isEmpty() ? null : new ArrayList<>(decision.pending());
+    if (decision.heads() != null) {
+      status.heads = new ArrayList<>(decision.heads());
+    }
+    return setConditions(status, decision.state(), decision.reason(), decision.message(),
+        generation, now);
+  }
+
+  /** An action's failure: Stalled with the reason, kept until the generation changes. */
+  public static List<String> failed(SchemaMigrationStatus status, String reason, String message,
+      long generation, String now) {
+    status.activeJob = null;
+    status.observedGeneration = generation;
+    status.phase = Phase.Failed;
+    return setConditions(status, State.STALLED, reason, message, generation, now);
+  }
+
+  /** Before an action's Job is created (so a restarted operator adopts it). */
+  public static void started(SchemaMigrationStatus status, String job, String action,
+      String now) {
+    ActiveJob active = new ActiveJob();
+    active.name = job;
+    active.action = action;
+    active.startedAt = now;
+    status.activeJob = active;
+  }
+
+  public static void backedUp(SchemaMigrationStatus status, String location, long sizeBytes,
+      String sha256, List<String> rows, long generation, String now) {
+    BackupRecord backup = new BackupRecord();
+    backup.location = location;
+    backup.revision = String.join(",", rows);
+    backup.sizeBytes = sizeBytes;
+    backup.sha256 = sha256;
+    backup.completedAt = now;
+    backup.generation = generation;
+    status.lastBackup = backup;
+    status.activeJob = null;
+  }
+
+  /**
+   * A migration ran to its end: the rows read back afterwards must be the ones planned, or
+   * the status says VerificationFailed.
+   */
+  public static List<String> migrated(SchemaMigrationStatus status, Action.Migrate migrate,
+      String job, String startedAt, List<String> rowsAfter, long generation, String now) {
+    status.activeJob = null;
+    status.currentRevision = String.join(",", rowsAfter);
+    if (!Decider.sameRows(rowsAfter, migrate.expectedRows())) {
+      return failed(status, Reasons.VERIFICATION_FAILED, "after alembic " + migrate.direction()
+          + " " + migrate.alembicTarget() + " the version table holds "
+          + Decider.describe(rowsAfter) + ", expected " + Decider.describe(migrate.expectedRows()),
+          generation, now);
+    }
+    MigrationRecord record = new MigrationRecord();
+    record.from = String.join(",", migrate.from());
+    record.to = String.join(",", rowsAfter);
+    record.direction = migrate.direction();
+    record.image = migrate.image();
+    record.job = job;
+    record.startedAt = startedAt;
+    record.completedAt = now;
+    status.lastMigration = record;
+    status.appliedImage = migrate.image();
+    status.pending = null;
+    return List.of();
+  }
+
+  public static void seeded(SchemaMigrationStatus status, List<String> rows, String now) {
+    SeedRecord seed = new SeedRecord();
+    seed.revision = String.join(",", rows);
+    seed.completedAt = now;
+    status.lastSeed = seed;
+    status.activeJob = null;
+  }
+
+  private static List<String> setConditions(SchemaMigrationStatus status, State state,
+      String reason, String message, long generation, String now) {
+    List<String> transitions = new ArrayList<>();
+    boolean ready = state == State.READY;
+    set(status, READY, ready, reason, message, generation, now, transitions);
+    set(status, RECONCILING, state == State.RECONCILING, reason, message, generation, now,
+        transitions);
+    set(status, STALLED, state == State.STALLED, reason, message, generation, now, transitions);
+    return transitions;
+  }
+
+  private static void set(SchemaMigrationStatus status, String type, boolean value,
+      String reason, String message, long generation, String now, List<String> transitions) {
+    if (status.conditions == null) {
+      status.conditions = new ArrayList<>();
+    }
+    Condition condition = null;
+    for (Condition existing : status.conditions) {
+      if (type.equals(existing.getType())) {
+        condition = existing;
+      }
+    }
+    String statusText = value ? "True" : "False";
+    if (condition == null) {
+      condition = new Condition();
+      condition.setType(type);
+      status.conditions.add(condition);
+    }
+    boolean changed = !statusText.equals(condition.getStatus());
+    boolean newsworthy = value && (changed || !reason.equals(condition.getReason()));
+    if (changed || condition.getLastTransitionTime() == null) {
+      condition.setLastTransitionTime(now);
+    }
+    condition.setStatus(statusText);
+    // Ready=False carries the reason of what holds it back, so `kubectl get` shows it.
+    condition.setReason(reason);
+    condition.setMessage(message);
+    condition.setObservedGeneration(generation);
+    if (newsworthy) {
+      transitions.add(type + "/" + reason + ": " + message);
+    }
+  }
+}

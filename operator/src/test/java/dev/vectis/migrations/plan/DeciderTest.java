@@ -1,0 +1,428 @@
+package dev.vectis.migrations.plan;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.vectis.migrations.api.DatabaseSpec;
+import dev.vectis.migrations.api.Phase;
+import dev.vectis.migrations.api.SchemaMigrationSpec;
+import dev.vectis.migrations.api.SchemaMigrationStatus;
+import dev.vectis.migrations.api.SecretRef;
+import dev.vectis.migrations.api.SeedWhen;
+import dev.vectis.migrations.plan.Decision.State;
+import dev.vectis.migrations.revision.Revision;
+import dev.vectis.migrations.revision.RevisionGraph;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+
+/** The decision table: one observation in, one action and one status out. */
+class DeciderTest {
+  private static final String IMAGE = "registry.example/vectis/backend:1.14.0";
+  private static final String OLD_IMAGE = "registry.example/vectis/backend:1.13.0";
+  private static final String NOW = "2026-11-26T07:00:00Z";
+  private static final long GENERATION = 3;
+
+  /** The sample project's graph, as the inspection reports it. */
+  private static final RevisionGraph VECTIS = new RevisionGraph(List.of(
+      revision("0f5e1c2d3a4b", List.of(), List.of(), "initial_schema", false),
+      revision("a3e2f1b8c9d4", List.of("0f5e1c2d3a4b"), List.of(), "add_loyalty_points_table",
+          false),
+      revision("b7c4e9a1d2f3", List.of("0f5e1c2d3a4b"), List.of("audit"), "add_audit_log",
+          false),
+      new Revision("c9d8e7f6a5b4", List.of("a3e2f1b8c9d4", "b7c4e9a1d2f3"), List.of(),
+          List.of(), "merge_branches", true, true),
+      revision("5731d674e022", List.of("c9d8e7f6a5b4"), List.of(), "multi_currency", false)));
+  /** An older image: without multi_currency. */
+  private static final RevisionGraph VECTIS_OLD = new RevisionGraph(
+      VECTIS.revisions().subList(0, 4));
+  /** Two heads: no merge revision. */
+  private static final RevisionGraph TWO_HEADS = new RevisionGraph(
+      VECTIS.revisions().subList(0, 3));
+  /** multi_currency's downgrade() is empty. */
+  private static final RevisionGraph IRREVERSIBLE = new RevisionGraph(List.of(
+      VECTIS.revisions().get(0), VECTIS.revisions().get(1), VECTIS.revisions().get(2),
+      VECTIS.revisions().get(3), revision("5731d674e022", List.of("c9d8e7f6a5b4"), List.of(),
+          "multi_currency", true)));
+
+  private static final String HEAD = "5731d674e022";
+  private static final String MERGE = "c9d8e7f6a5b4";
+
+  private static Revision revision(String id, List<String> down, List<String> labels,
+      String message, boolean downgradeEmpty) {
+    return new Revision(id, down, labels, List.of(), message, false, downgradeEmpty);
+  }
+
+  /** A fresh observation builder: spec image inspected, database at base. */
+  private static final class Given {
+    SchemaMigrationSpec spec = new SchemaMigrationSpec();
+    SchemaMigrationStatus status = new SchemaMigrationStatus();
+    String runningJob;
+    Inspection specImage = new Inspection.Loaded(VECTIS);
+    Inspection appliedImage = Inspection.unknown();
+    DatabaseState database = new DatabaseState.Rows(List.of());
+    long generation = GENERATION;
+
+    Given() {
+      spec.image = IMAGE;
+      spec.database = new DatabaseSpec();
+      spec.database.secretRef = new SecretRef();
+      spec.database.secretRef.name = "vectis-db-app";
+    }
+
+    Given with(Consumer<Given> change) {
+      change.accept(this);
+      return this;
+    }
+
+    Given rows(String... rows) {
+      database = new DatabaseState.Rows(List.of(rows));
+      return this;
+    }
+
+    Given target(String target) {
+      spec.targetRevision = target;
+      return this;
+    }
+
+    Decision decide() {
+      return Decider.decide(new Observation(generation, spec, status, runningJob, specImage,
+          appliedImage, database));
+    }
+  }
+
+  @Test
+  void anInvalidSpecStallsWithTheFieldPath() {
+    Decision decision = new Given().target("; rm -rf /").decide();
+    assertThat(decision.state()).isEqualTo(State.STALLED);
+    assertThat(decision.reason()).isEqualTo(Reasons.INVALID_SPEC);
+    assertThat(decision.message()).startsWith("spec.targetRevision: \"; rm -rf /\" is not an "
+        + "Alembic target");
+    assertThat(decision.action()).isInstanceOf(Action.None.class);
+  }
+
+  @Test
+  void aRunningJobIsWaitedFor() {
+    Decision decision = new Given().with(g -> g.runningJob = "migrate").decide();
+    assertThat(decision.state()).isEqualTo(State.RECONCILING);
+    assertThat(decision.reason()).isEqualTo(Reasons.MIGRATING);
+    assertThat(decision.action()).isInstanceOf(Action.None.class);
+  }
+
+  @Test
+  void anUnavailableDatabaseIsWaitedFor() {
+    Decision decision = new Given().with(g -> g.database =
+        new DatabaseState.Unavailable("Secret vectis-db-app not found")).decide();
+    assertThat(decision.state()).isEqualTo(State.RECONCILING);
+    assertThat(decision.reason()).isEqualTo(Reasons.WAITING_FOR_DATABASE);
+    assertThat(decision.message()).isEqualTo("Secret vectis-db-app not found");
+  }
+
+  @Test
+  void anImageIsInspectedFirstAndAFailedInspectionStalls() {
+    Decision inspect = new Given().with(g -> g.specImage = Inspection.unknown()).decide();
+    assertThat(inspect.action()).isEqualTo(new Action.Inspect(IMAGE));
+    assertThat(inspect.phase()).isEqualTo(Phase.Inspecting);
+
+    Decision failed = new Given().with(g -> g.specImage =
+        new Inspection.Failed("KeyError: revision x is referenced but does not exist")).decide();
+    assertThat(failed.state()).isEqualTo(State.STALLED);
+    assertThat(failed.reason()).isEqualTo(Reasons.INSPECTION_FAILED);
+    assertThat(failed.message()).contains(IMAGE, "revision x is referenced");
+  }
+
+  @Test
+  void aFreshDatabaseIsUpgradedToHead() {
+    Decision decision = new Given().decide();
+    Action.Migrate migrate = (Action.Migrate) decision.action();
+    assertThat(migrate.upgrade()).isTrue();
+    assertThat(migrate.alembicTarget()).isEqualTo("head");
+    assertThat(migrate.image()).isEqualTo(IMAGE);
+    assertThat(migrate.expectedRows()).containsExactly(HEAD);
+    assertThat(migrate.steps()).extracting(p -> p.revision).containsExactly("0f5e1c2d3a4b",
+        "b7c4e9a1d2f3", "a3e2f1b8c9d4", MERGE, HEAD);
+    assertThat(decision.pending()).hasSize(5);
+    assertThat(decision.resolvedTarget()).isEqualTo(HEAD);
+    assertThat(decision.heads()).containsExactly(HEAD);
+  }
+
+  @Test
+  void atTargetIsReady() {
+    Decision decision = new Given().rows(HEAD).decide();
+    assertThat(decision.state()).isEqualTo(State.READY);
+    assertThat(decision.action()).isInstanceOf(Action.None.class);
+    assertThat(decision.message()).isEqualTo("the database is at " + HEAD);
+  }
+
+  @Test
+  void theSeedRunsOnceAfterTheUpgradeThatReachedTheTarget() {
+    Given given = new Given().rows(HEAD).with(g -> g.spec.seed.command =
+        List.of("python", "-m", "vectis.core.seed"));
+    assertThat(given.decide().state()).as("no migration of ours: nothing to seed for")
+        .isEqualTo(State.READY);
+
+    migrated(given, "0f5e1c2d3a4b", HEAD, "upgrade");
+    Decision seed = given.decide();
+    assertThat(seed.action()).isEqualTo(new Action.Seed(IMAGE, List.of(HEAD)));
+    assertThat(seed.phase()).isEqualTo(Phase.Seeding);
+
+    StatusWriter.seeded(given.status, List.of(HEAD), "2026-11-26T07:05:00Z");
+    assertThat(given.decide().state()).isEqualTo(State.READY);
+  }
+
+  @Test
+  void seedWhenNeverAndAfterUpgradeSkipDowngrades() {
+    Given after = new Given().rows(MERGE).target(MERGE).with(g -> g.spec.seed.command =
+        List.of("seed"));
+    migrated(after, HEAD, MERGE, "downgrade");
+    assertThat(after.decide().state()).isEqualTo(State.READY);
+
+    after.spec.seed.when = SeedWhen.Always;
+    assertThat(after.decide().action()).isInstanceOf(Action.Seed.class);
+
+    after.spec.seed.when = SeedWhen.Never;
+    migrated(after, "0f5e1c2d3a4b", MERGE, "upgrade");
+    assertThat(after.decide().state()).isEqualTo(State.READY);
+  }
+
+  @Test
+  void aTargetBehindTheDatabaseIsRefusedUnlessAllowed() {
+    Decision decision = new Given().rows(HEAD).target("a3e2f1b8c9d4").decide();
+    assertThat(decision.state()).isEqualTo(State.STALLED);
+    assertThat(decision.reason()).isEqualTo(Reasons.DOWNGRADE_NOT_ALLOWED);
+    assertThat(decision.phase()).isEqualTo(Phase.Blocked);
+    assertThat(decision.message()).isEqualTo("target a3e2f1b8c9d4 is behind the database (at "
+        + HEAD + "); reaching it would undo 5731d674e022 (multi_currency), c9d8e7f6a5b4 "
+        + "(merge_branches). Set spec.downgrade.allow: true to allow it, or change "
+        + "spec.targetRevision");
+    assertThat(decision.action()).isInstanceOf(Action.None.class);
+  }
+
+  @Test
+  void anAllowedDowngradeIsBackedUpFirst() {
+    Given given = new Given().rows(HEAD).target("a3e2f1b8c9d4")
+        .with(g -> g.spec.downgrade.allow = true);
+    Decision backup = given.decide();
+    assertThat(backup.action()).isEqualTo(new Action.BackUp(List.of(HEAD)));
+    assertThat(backup.reason()).isEqualTo(Reasons.BACKING_UP);
+
+    StatusWriter.backedUp(given.status, "vectis-backend-backups:shop/x.dump", 100, "ab",
+        List.of(HEAD), GENERATION - 1, NOW);
+    assertThat(given.decide().action()).as("a backup of an earlier generation is not enough")
+        .isInstanceOf(Action.BackUp.class);
+
+    StatusWriter.backedUp(given.status, "vectis-backend-backups:shop/y.dump", 100, "cd",
+        List.of(HEAD), GENERATION, NOW);
+    Action.Migrate migrate = (Action.Migrate) given.decide().action();
+    assertThat(migrate.upgrade()).isFalse();
+    assertThat(migrate.alembicTarget()).isEqualTo("a3e2f1b8c9d4");
+    assertThat(migrate.expectedRows()).containsExactlyInAnyOrder("a3e2f1b8c9d4", "b7c4e9a1d2f3");
+  }
+
+  @Test
+  void backupsCanBeSwitchedOff() {
+    Decision decision = new Given().rows(HEAD).target("base").with(g -> {
+      g.spec.downgrade.allow = true;
+      g.spec.backup.beforeDowngrade = false;
+    }).decide();
+    assertThat(((Action.Migrate) decision.action()).alembicTarget()).isEqualTo("base");
+  }
+
+  @Test
+  void aDowngradeThroughAnEmptyDowngradeIsRefused() {
+    Decision decision = new Given().rows(HEAD).target(MERGE).with(g -> {
+      g.specImage = new Inspection.Loaded(IRREVERSIBLE);
+      g.spec.downgrade.allow = true;
+    }).decide();
+    assertThat(decision.reason()).isEqualTo(Reasons.MISSING_DOWNGRADE);
+    assertThat(decision.message()).startsWith("cannot downgrade: the downgrade() of "
+        + "5731d674e022 (multi_currency) is empty");
+
+    Decision throughTheMerge = new Given().rows(MERGE).target("a3e2f1b8c9d4").with(g -> {
+      g.specImage = new Inspection.Loaded(IRREVERSIBLE);
+      g.spec.downgrade.allow = true;
+    }).decide();
+    assertThat(throughTheMerge.action()).as("a merge, empty both ways, passes")
+        .isInstanceOf(Action.BackUp.class);
+  }
+
+  @Test
+  void multipleHeadsStallWithAdviceAndHeadsWorks() {
+    Decision decision = new Given().with(g -> g.specImage = new Inspection.Loaded(TWO_HEADS))
+        .decide();
+    assertThat(decision.reason()).isEqualTo(Reasons.MULTIPLE_HEADS);
+    assertThat(decision.message()).contains("several heads (a3e2f1b8c9d4, b7c4e9a1d2f3)",
+        "alembic merge heads -m \"merge_branches\"", "heads or <label>@head");
+
+    Decision heads = new Given().target("heads")
+        .with(g -> g.specImage = new Inspection.Loaded(TWO_HEADS)).decide();
+    assertThat(((Action.Migrate) heads.action()).expectedRows())
+        .containsExactlyInAnyOrder("a3e2f1b8c9d4", "b7c4e9a1d2f3");
+    assertThat(heads.resolvedTarget()).isEqualTo("a3e2f1b8c9d4,b7c4e9a1d2f3");
+  }
+
+  @Test
+  void unknownAndAmbiguousTargets() {
+    Decision unknown = new Given().target("deadbeef0000").decide();
+    assertThat(unknown.reason()).isEqualTo(Reasons.UNKNOWN_REVISION);
+    assertThat(unknown.message()).contains("No such revision or branch 'deadbeef0000'");
+
+    Decision relative = new Given().rows(HEAD).target("+2").decide();
+    assertThat(relative.reason()).isEqualTo(Reasons.INVALID_SPEC);
+    assertThat(relative.message()).isEqualTo("spec.targetRevision: Alembic refuses it: "
+        + "Relative revision +2 didn't produce 2 migrations");
+  }
+
+  @Test
+  void anAmbiguousPrefixIsAmbiguousRevision() {
+    RevisionGraph graph = new RevisionGraph(List.of(Revision.of("abcd0001", null),
+        Revision.of("abcd0002", "abcd0001")));
+    Decision decision = new Given().target("abcd")
+        .with(g -> g.specImage = new Inspection.Loaded(graph)).decide();
+    assertThat(decision.reason()).isEqualTo(Reasons.AMBIGUOUS_REVISION);
+    assertThat(decision.message()).startsWith("Multiple revisions start with 'abcd'");
+  }
+
+  @Test
+  void aRelativeTargetIsResolvedOncePerGeneration() {
+    RevisionGraph line = new RevisionGraph(List.of(Revision.of("r1", null),
+        Revision.of("r2", "r1"), Revision.of("r3", "r2"), Revision.of("r4", "r3")));
+    Given given = new Given().rows("r1").target("+1")
+        .with(g -> g.specImage = new Inspection.Loaded(line));
+    Decision first = given.decide();
+    Action.Migrate migrate = (Action.Migrate) first.action();
+    assertThat(migrate.steps()).hasSize(1);
+    String next = migrate.steps().get(0).revision;
+    assertThat(next).isEqualTo("r2");
+    assertThat(migrate.alembicTarget()).isEqualTo(next);
+    assertThat(first.resolvedTarget()).isEqualTo(next);
+
+    StatusWriter.apply(given.status, first, GENERATION, List.of("r1"), NOW);
+    given.rows(next);
+    Decision resync = given.decide();
+    assertThat(resync.state()).as("+1 is not applied again").isEqualTo(State.READY);
+
+    given.generation = GENERATION + 1;
+    Decision newGeneration = given.decide();
+    assertThat(((Action.Migrate) newGeneration.action()).steps()).extracting(p -> p.revision)
+        .containsExactly("r3");
+  }
+
+  @Test
+  void minusOneIsADowngrade() {
+    Decision decision = new Given().rows(HEAD).target("-1")
+        .with(g -> g.spec.downgrade.allow = true).decide();
+    assertThat(decision.action()).isInstanceOf(Action.BackUp.class);
+    assertThat(decision.resolvedTarget()).isEqualTo(MERGE);
+  }
+
+  @Test
+  void aDatabaseAheadOfTheImageRollsBackWithTheAppliedImage() {
+    Given given = new Given().rows(HEAD).with(g -> {
+      g.specImage = new Inspection.Loaded(VECTIS_OLD);
+      g.spec.image = OLD_IMAGE;
+      g.spec.downgrade.allow = true;
+    });
+    Decision nobodyKnows = given.decide();
+    assertThat(nobodyKnows.reason()).isEqualTo(Reasons.UNKNOWN_REVISION);
+    assertThat(nobodyKnows.message()).contains("the database is at " + HEAD
+        + ", which the scripts of " + OLD_IMAGE + " do not contain");
+
+    given.status.appliedImage = IMAGE;
+    assertThat(given.decide().action()).isEqualTo(new Action.Inspect(IMAGE));
+
+    given.appliedImage = new Inspection.Loaded(VECTIS);
+    assertThat(given.decide().action()).isEqualTo(new Action.BackUp(List.of(HEAD)));
+
+    StatusWriter.backedUp(given.status, "pvc:dump", 1, "00", List.of(HEAD), GENERATION, NOW);
+    Action.Migrate rollback = (Action.Migrate) given.decide().action();
+    assertThat(rollback.upgrade()).isFalse();
+    assertThat(rollback.image()).as("the old image lacks the downgrade code").isEqualTo(IMAGE);
+    assertThat(rollback.alembicTarget()).isEqualTo(MERGE);
+    assertThat(rollback.expectedRows()).containsExactly(MERGE);
+  }
+
+  @Test
+  void aRollbackIsStillADowngradeThatMustBeAllowed() {
+    Decision decision = new Given().rows(HEAD).with(g -> {
+      g.specImage = new Inspection.Loaded(VECTIS_OLD);
+      g.spec.image = OLD_IMAGE;
+      g.status.appliedImage = IMAGE;
+      g.appliedImage = new Inspection.Loaded(VECTIS);
+    }).decide();
+    assertThat(decision.reason()).isEqualTo(Reasons.DOWNGRADE_NOT_ALLOWED);
+  }
+
+  @Test
+  void aFailureStaysUntilTheGenerationChanges() {
+    Given given = new Given();
+    StatusWriter.failed(given.status, Reasons.MIGRATION_FAILED, "FAILED: relation \"x\" "
+        + "already exists", GENERATION, NOW);
+    Decision decision = given.decide();
+    assertThat(decision.state()).isEqualTo(State.STALLED);
+    assertThat(decision.reason()).isEqualTo(Reasons.MIGRATION_FAILED);
+    assertThat(decision.action()).isInstanceOf(Action.None.class);
+
+    given.generation = GENERATION + 1; // e.g. retryToken changed
+    assertThat(given.decide().action()).isInstanceOf(Action.Migrate.class);
+  }
+
+  @Test
+  void statusConditionsFollowKstatus() {
+    Given given = new Given();
+    SchemaMigrationStatus status = given.status;
+    List<String> events = new ArrayList<>(StatusWriter.apply(status, given.decide(), GENERATION,
+        List.of(), NOW));
+    assertThat(events).containsExactly("Reconciling/Migrating: upgrading base to " + HEAD
+        + ": 0f5e1c2d3a4b (initial_schema), b7c4e9a1d2f3 (add_audit_log), a3e2f1b8c9d4 "
+        + "(add_loyalty_points_table), c9d8e7f6a5b4 (merge_branches), 5731d674e022 "
+        + "(multi_currency)");
+    assertThat(condition(status, "Ready").getStatus()).isEqualTo("False");
+    assertThat(condition(status, "Ready").getReason()).isEqualTo(Reasons.MIGRATING);
+    assertThat(condition(status, "Reconciling").getStatus()).isEqualTo("True");
+    assertThat(condition(status, "Stalled").getStatus()).isEqualTo("False");
+    assertThat(status.conditions).allMatch(c -> c.getObservedGeneration() == GENERATION);
+    assertThat(status.phase).isEqualTo(Phase.Migrating);
+
+    given.rows(HEAD);
+    events = StatusWriter.apply(status, given.decide(), GENERATION, List.of(HEAD), NOW);
+    assertThat(events).containsExactly("Ready/AtTarget: the database is at " + HEAD);
+    assertThat(condition(status, "Ready").getStatus()).isEqualTo("True");
+    assertThat(condition(status, "Reconciling").getStatus()).isEqualTo("False");
+    assertThat(status.currentRevision).isEqualTo(HEAD);
+    assertThat(StatusWriter.apply(status, given.decide(), GENERATION, List.of(HEAD), NOW))
+        .as("a resync changes nothing worth an Event").isEmpty();
+  }
+
+  @Test
+  void verificationComparesTheRowsReadBack() {
+    SchemaMigrationStatus status = new SchemaMigrationStatus();
+    Action.Migrate migrate = new Action.Migrate(true, "head", IMAGE, List.of(), List.of(HEAD),
+        List.of());
+    assertThat(StatusWriter.migrated(status, migrate, "job", NOW, List.of(MERGE), GENERATION,
+        NOW)).containsExactly("Stalled/VerificationFailed: after alembic upgrade head the "
+            + "version table holds " + MERGE + ", expected " + HEAD);
+    assertThat(status.phase).isEqualTo(Phase.Failed);
+
+    SchemaMigrationStatus ok = new SchemaMigrationStatus();
+    assertThat(StatusWriter.migrated(ok, migrate, "job", NOW, List.of(HEAD), GENERATION, NOW))
+        .isEmpty();
+    assertThat(ok.appliedImage).isEqualTo(IMAGE);
+    assertThat(ok.lastMigration.to).isEqualTo(HEAD);
+  }
+
+  private static void migrated(Given given, String from, String to, String direction) {
+    given.status.lastMigration = new dev.vectis.migrations.api.MigrationRecord();
+    given.status.lastMigration.from = from;
+    given.status.lastMigration.to = to;
+    given.status.lastMigration.direction = direction;
+    given.status.lastMigration.completedAt = "2026-11-26T07:0" + (given.status.lastSeed == null
+        ? "1" : "9") + ":00Z";
+  }
+
+  private static io.fabric8.kubernetes.api.model.Condition condition(
+      SchemaMigrationStatus status, String type) {
+    return status.conditions.stream().filter(c -> c.getType().equals(type)).findFirst()
+        .orElseThrow();
+  }
+}
