@@ -1,13 +1,85 @@
 package dev.vectis.migrations.cli;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import dev.vectis.migrations.api.SchemaMigration;
+import dev.vectis.migrations.api.SchemaMigrationStatus;
+import dev.vectis.migrations.local.LocalEngine;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.time.Clock;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
-@Command(name = "migrate", description = "Migrates a database locally, without Kubernetes. (not implemented yet)")
+@Command(name = "migrate", mixinStandardHelpOptions = true,
+    description = {"Brings a database to a SchemaMigration's target without Kubernetes: the "
+        + "operator's engine and safety rules, with Alembic, pg_dump and the seed run as local "
+        + "processes.",
+        "Exit 0: Ready; 1: stalled or failed (the reason is printed); 2: bad input."})
 final class MigrateCommand implements Callable<Integer> {
+  enum Output { text, yaml, json }
+
+  @Mixin LocalOptions local;
+
+  @Option(names = "--dry-run", description = "Print the plan (steps, whether a backup would "
+      + "be taken) and change nothing.")
+  boolean dryRun;
+
+  @Option(names = {"-o", "--output"}, defaultValue = "yaml",
+      description = "How to print the resulting status: ${COMPLETION-CANDIDATES} "
+          + "(default: ${DEFAULT-VALUE}).")
+  Output output;
+
   @Override
   public Integer call() {
-    System.err.println("migrate: not implemented yet");
-    return Main.EXIT_USAGE;
+    PrintStream out = System.out;
+    SchemaMigration resource;
+    try {
+      resource = local.resource();
+    } catch (ResourceFile.InvalidInput e) {
+      System.err.println("migrate: " + e.getMessage());
+      return Main.EXIT_USAGE;
+    }
+    try (LocalOptions.Database database = local.database()) {
+      out.println("==> " + resource.getMetadata().getName() + ": " + resource.getSpec().image
+          + " -> " + resource.getSpec().targetRevision + " on " + database.describe());
+      LocalEngine engine = new LocalEngine(resource, database.settings(),
+          new LocalEngine.Options(local.projectDir.toAbsolutePath(), local.backupDir(resource),
+              local.python(), local.alembic, local.pgDump(), dryRun, out), Clock.systemUTC());
+      LocalEngine.Outcome outcome = engine.migrate();
+      print(out, outcome.status(), output);
+      return outcome.exitCode();
+    } catch (ResourceFile.InvalidInput | IllegalArgumentException e) {
+      System.err.println("migrate: " + e.getMessage());
+      return Main.EXIT_USAGE;
+    } catch (IOException e) {
+      System.err.println("migrate: cannot start the embedded PostgreSQL: " + e.getMessage());
+      return 1;
+    }
+  }
+
+  static void print(PrintStream out, SchemaMigrationStatus status, Output output) {
+    try {
+      if (output == Output.text) {
+        out.println("status: " + status.phase + ", at "
+            + (status.currentRevision == null || status.currentRevision.isEmpty() ? "base"
+                : status.currentRevision));
+        return;
+      }
+      ObjectMapper mapper = output == Output.json ? new ObjectMapper()
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          : new ObjectMapper(new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+              .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
+      mapper.setSerializationInclusion(JsonInclude.Include.NON_EMPTY);
+      out.println(mapper.writeValueAsString(Map.of("status", status)).stripTrailing());
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot print the status", e);
+    }
   }
 }

@@ -20,6 +20,31 @@ public record ConnectionSettings(String host, int port, String database, String 
     sslMode = sslMode == null ? SslMode.PREFER : sslMode;
   }
 
+  /**
+   * Settings from a {@code postgresql://} URL (local mode's {@code --database-url}); the
+   * database defaults to the user's name and the port to 5432, as with libpq.
+   *
+   * @throws IllegalArgumentException naming what is missing, never the URL itself
+   */
+  public static ConnectionSettings fromUrl(String url) {
+    PostgresUri uri = PostgresUri.parse(url);
+    if (uri.host() == null) {
+      throw new IllegalArgumentException("has no host");
+    }
+    if (uri.user() == null) {
+      throw new IllegalArgumentException("has no user");
+    }
+    SslMode sslMode = SslMode.PREFER;
+    if (uri.sslMode() != null) {
+      sslMode = java.util.Arrays.stream(SslMode.values())
+          .filter(mode -> mode.libpqName().equals(uri.sslMode())).findFirst()
+          .orElseThrow(() -> new IllegalArgumentException("has an unknown sslmode"));
+    }
+    return new ConnectionSettings(uri.host(), uri.port() == null ? 5432 : uri.port(),
+        uri.database() == null ? uri.user() : uri.database(), uri.user(), uri.password(),
+        sslMode);
+  }
+
   /** The JDBC URL; credentials go in {@link #jdbcProperties()}. */
   public String jdbcUrl() {
     return "jdbc:postgresql://" + hostForUrl() + ":" + port + "/" + encode(database);

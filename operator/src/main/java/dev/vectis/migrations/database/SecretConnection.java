@@ -2,10 +2,6 @@ package dev.vectis.migrations.database;
 
 import dev.vectis.migrations.api.DatabaseSpec;
 import dev.vectis.migrations.api.SecretKeys;
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /**
@@ -47,7 +43,7 @@ public final class SecretConnection {
     String uri = data.get(uriKey);
     if (uri == null && keys.uri == null && data.get("jdbc-uri") != null) {
       uriKey = "jdbc-uri";
-      uri = data.get(uriKey).replaceFirst("^jdbc:", "");
+      uri = data.get(uriKey);
     } else if (uri == null && keys.uri != null) {
       throw missing(secretName, keys.uri);
     }
@@ -118,43 +114,27 @@ public final class SecretConnection {
     return null;
   }
 
+  private static Parts parseUri(String text, String secret, String key) {
+    try {
+      PostgresUri uri = PostgresUri.parse(text);
+      Parts parts = new Parts();
+      parts.host = uri.host();
+      parts.port = uri.port() == null ? null : uri.port().toString();
+      parts.database = uri.database();
+      parts.user = uri.user();
+      parts.password = uri.password();
+      return parts;
+    } catch (IllegalArgumentException e) {
+      throw new DatabaseConfigException("Secret " + secret + " key \"" + key + "\" "
+          + e.getMessage());
+    }
+  }
+
   private static final class Parts {
     String host;
     String port;
     String database;
     String user;
     String password;
-  }
-
-  private static Parts parseUri(String text, String secret, String key) {
-    Parts parts = new Parts();
-    try {
-      URI uri = new URI(text.strip());
-      String scheme = uri.getScheme();
-      if (scheme == null || !(scheme.equals("postgresql") || scheme.equals("postgres")
-          || scheme.startsWith("postgresql+"))) {
-        throw new DatabaseConfigException("Secret " + secret + " key \"" + key
-            + "\" is not a postgresql:// URI");
-      }
-      parts.host = uri.getHost();
-      parts.port = uri.getPort() < 0 ? null : Integer.toString(uri.getPort());
-      String path = uri.getRawPath();
-      parts.database = path == null || path.length() <= 1 ? null : decode(path.substring(1));
-      String userInfo = uri.getRawUserInfo();
-      if (userInfo != null) {
-        int colon = userInfo.indexOf(':');
-        parts.user = decode(colon < 0 ? userInfo : userInfo.substring(0, colon));
-        parts.password = colon < 0 ? null : decode(userInfo.substring(colon + 1));
-      }
-      return parts;
-    } catch (URISyntaxException | IllegalArgumentException e) {
-      // The message of URISyntaxException quotes the URI, password included: never pass it on.
-      throw new DatabaseConfigException("Secret " + secret + " key \"" + key
-          + "\" is not a valid URI");
-    }
-  }
-
-  private static String decode(String value) {
-    return URLDecoder.decode(value.replace("+", "%2B"), StandardCharsets.UTF_8);
   }
 }

@@ -56,7 +56,9 @@ public final class LocalBackup {
 
   private static Map<String, String> environment(ConnectionSettings settings, Path pgDump) {
     Map<String, String> env = new HashMap<>(settings.libpqEnvironment());
-    env.put("PGPASSWORD", settings.password());
+    if (settings.password() != null) {
+      env.put("PGPASSWORD", settings.password());
+    }
     env.put("PG_DUMP", pgDump.toString());
     env.put("PG_RESTORE", pgRestoreBeside(pgDump).toString());
     return env;

@@ -1,7 +1,9 @@
 package dev.vectis.migrations.local;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -9,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /** Runs a program as a local process, collecting its output (stdout and stderr merged). */
 public final class ProcessRunner {
@@ -27,6 +30,12 @@ public final class ProcessRunner {
    */
   public static Result run(Path workingDir, Map<String, String> env, Duration timeout,
       List<String> command) {
+    return run(workingDir, env, timeout, command, line -> { });
+  }
+
+  /** The same, handing each line of output to {@code onLine} as it is printed. */
+  public static Result run(Path workingDir, Map<String, String> env, Duration timeout,
+      List<String> command, Consumer<String> onLine) {
     ProcessBuilder builder = new ProcessBuilder(command)
         .directory(workingDir.toFile())
         .redirectErrorStream(true);
@@ -34,9 +43,10 @@ public final class ProcessRunner {
     try {
       Process process = builder.start();
       process.getOutputStream().close();
-      OutputCollector collector = new OutputCollector(process.getInputStream());
+      OutputCollector collector = new OutputCollector(process.getInputStream(), onLine);
       collector.start();
       if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly().waitFor();
         collector.join();
         return new Result(-1, collector.text() + "\n[killed after " + timeout + "]");
@@ -54,25 +64,38 @@ public final class ProcessRunner {
   /** Drains a process's output on its own thread so a chatty process never blocks. */
   private static final class OutputCollector extends Thread {
     private final InputStream input;
-    private volatile byte[] bytes = new byte[0];
+    private final Consumer<String> onLine;
+    private final StringBuilder text = new StringBuilder();
 
-    OutputCollector(InputStream input) {
+    OutputCollector(InputStream input, Consumer<String> onLine) {
       super("process-output");
       setDaemon(true);
       this.input = input;
+      this.onLine = onLine;
     }
 
     @Override
     public void run() {
-      try {
-        bytes = input.readAllBytes();
+      try (BufferedReader reader = new BufferedReader(
+          new InputStreamReader(input, StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = reader.readLine()) != null) {
+          synchronized (text) {
+            text.append(line).append('\n');
+          }
+          onLine.accept(line);
+        }
       } catch (IOException e) {
-        bytes = ("[output unreadable: " + e.getMessage() + "]").getBytes(StandardCharsets.UTF_8);
+        synchronized (text) {
+          text.append("[output unreadable: ").append(e.getMessage()).append("]\n");
+        }
       }
     }
 
     String text() {
-      return new String(bytes, StandardCharsets.UTF_8);
+      synchronized (text) {
+        return text.toString();
+      }
     }
   }
 }
