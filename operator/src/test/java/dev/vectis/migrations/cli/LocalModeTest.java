@@ -1,0 +1,286 @@
+package dev.vectis.migrations.cli;
+
+import static dev.vectis.migrations.testing.VectisProject.HEAD;
+import static dev.vectis.migrations.testing.VectisProject.MERGE;
+import static dev.vectis.migrations.testing.VectisProject.versionRows;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.vectis.migrations.testing.ExternalTools;
+import dev.vectis.migrations.testing.PostgresExtension;
+import dev.vectis.migrations.testing.ProjectPaths;
+import dev.vectis.migrations.testing.TestDatabase;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code migrate} and {@code status} end to end: real Alembic, real PostgreSQL, real pg_dump. */
+@ExtendWith(PostgresExtension.class)
+class LocalModeTest {
+  @TempDir Path work;
+
+  private String stdout;
+  private String stderr;
+
+  private int run(String... args) {
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      return Main.execute(args);
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+      stdout = out.toString(StandardCharsets.UTF_8);
+      stderr = err.toString(StandardCharsets.UTF_8);
+    }
+  }
+
+  /** migrate or status against the test database, with Debian's Python and pg_dump. */
+  private int local(String command, TestDatabase db, Path resource, Path project,
+      String... more) {
+    List<String> args = new ArrayList<>(List.of(command, "-f", resource.toString(),
+        "--project-dir", project.toString(), "--python", ExternalTools.python().toString(),
+        "--backup-dir", work.resolve("backups").toString()));
+    if (command.equals("migrate")) {
+      args.addAll(List.of("--pg-dump", ExternalTools.pgDump().toString()));
+    }
+    if (db != null) {
+      args.addAll(List.of("--database-url", "postgresql://" + db.user() + ":" + db.password()
+          + "@localhost:" + db.port() + "/" + db.name() + "?sslmode=disable"));
+    }
+    args.addAll(List.of(more));
+    return run(args.toArray(String[]::new));
+  }
+
+  private Path resource(String target, String... extraSpec) throws IOException {
+    StringBuilder yaml = new StringBuilder("""
+        apiVersion: migrations.vectis.dev/v1alpha1
+        kind: SchemaMigration
+        metadata: {name: vectis-backend, namespace: shop}
+        spec:
+          image: registry.example.com/vectis/backend:1.14.0
+          alembic: {workingDir: /app/vectis/backend}
+          database: {secretRef: {name: vectis-db-app}}
+        """);
+    yaml.append("  targetRevision: \"").append(target).append("\"\n");
+    for (String line : extraSpec) {
+      yaml.append("  ").append(line).append('\n');
+    }
+    Path file = work.resolve("smig-" + Math.abs(yaml.toString().hashCode()) + ".yaml");
+    Files.writeString(file, yaml);
+    return file;
+  }
+
+  private static Path vectis() {
+    return ProjectPaths.vectisProject();
+  }
+
+  @Test
+  void migrateToHeadWithTheEmbeddedDatabaseThenARerunIsANoOp() throws IOException {
+    Path resource = ProjectPaths.examples().resolve("with-seed.yaml");
+    Path data = work.resolve("pg");
+    int exit = local("migrate", null, resource, vectis(), "--data-dir", data.toString());
+    assertThat(exit).as(stdout + stderr).isZero();
+    assertThat(stdout).contains("Running upgrade c9d8e7f6a5b4 -> 5731d674e022, multi_currency",
+        "seed: 19 rows inserted", "==> Ready: the database is at " + HEAD, "phase: Ready",
+        "currentRevision: " + HEAD);
+
+    exit = local("migrate", null, resource, vectis(), "--data-dir", data.toString());
+    assertThat(exit).isZero();
+    assertThat(stdout).as("the same database, nothing to run").doesNotContain("Running upgrade",
+        "migration lock", "seed:").contains("==> Ready: the database is at " + HEAD);
+
+    exit = local("status", null, resource, vectis(), "--data-dir", data.toString());
+    assertThat(exit).isZero();
+    assertThat(stdout).contains("Current          " + HEAD, "Pending          none",
+        "Target           head -> " + HEAD);
+  }
+
+  @Test
+  void pinnedTargetThenOneMore(TestDatabase db) throws IOException, SQLException {
+    assertThat(local("migrate", db, resource("a3e2f1b8c9d4"), vectis(), "-o", "text"))
+        .as(stdout).isZero();
+    assertThat(versionRows(db)).containsExactly("a3e2f1b8c9d4");
+
+    Path status = resource("head");
+    assertThat(local("status", db, status, vectis())).isZero();
+    assertThat(stdout).contains("Pending          3 revisions",
+        "b7c4e9a1d2f3  add_audit_log", "c9d8e7f6a5b4  merge_branches");
+    assertThat(versionRows(db)).as("status changes nothing").containsExactly("a3e2f1b8c9d4");
+
+    db.execute("DELETE FROM alembic_version");
+    db.execute("INSERT INTO alembic_version VALUES ('" + MERGE + "')");
+    assertThat(local("migrate", db, resource("+1"), vectis(), "-o", "text")).isZero();
+    assertThat(versionRows(db)).containsExactly(HEAD);
+    assertThat(stdout).contains("Running upgrade c9d8e7f6a5b4 -> 5731d674e022");
+  }
+
+  @Test
+  void aDowngradeIsRefusedThenAllowedWithAVerifiedBackup(TestDatabase db)
+      throws IOException, SQLException {
+    assertThat(local("migrate", db, resource("head"), vectis())).isZero();
+    db.execute("INSERT INTO exchange_rates (base_currency, target_currency, rate, "
+        + "effective_from) VALUES ('EUR', 'USD', 1.08, now())");
+
+    assertThat(local("migrate", db, resource("a3e2f1b8c9d4"), vectis())).isEqualTo(1);
+    assertThat(stdout).contains("Stalled (DowngradeNotAllowed): target a3e2f1b8c9d4 is behind "
+        + "the database", "reason: DowngradeNotAllowed");
+    assertThat(versionRows(db)).containsExactly(HEAD);
+    assertThat(work.resolve("backups")).doesNotExist();
+
+    Path allowed = resource("a3e2f1b8c9d4", "downgrade: {allow: true}");
+    assertThat(local("migrate", db, allowed, vectis(), "--dry-run")).isZero();
+    assertThat(stdout).contains("(dry run) a verified backup would be written",
+        "(dry run) alembic downgrade a3e2f1b8c9d4 would run 2 steps:", "nothing was changed");
+    assertThat(versionRows(db)).containsExactly(HEAD);
+
+    assertThat(local("migrate", db, allowed, vectis())).as(stdout + stderr).isZero();
+    assertThat(versionRows(db)).containsExactlyInAnyOrder("a3e2f1b8c9d4", "b7c4e9a1d2f3");
+    assertThat(db.tableExists("exchange_rates")).isFalse();
+    Path dumps = work.resolve("backups/shop/vectis-backend");
+    try (Stream<Path> files = Files.list(dumps)) {
+      Path dump = files.findFirst().orElseThrow();
+      assertThat(dump.getFileName().toString()).endsWith("-" + HEAD + ".dump");
+      assertThat(stdout).contains("backup " + dump, "verified", "lastBackup:",
+          "direction: downgrade");
+    }
+  }
+
+  @Test
+  void multipleHeadsAreRefused(TestDatabase db) throws IOException, SQLException {
+    Path project = copyOfVectis(List.of("c9d8e7f6a5b4_merge_branches.py",
+        "5731d674e022_multi_currency.py"));
+    assertThat(local("migrate", db, resource("head"), project)).isEqualTo(1);
+    assertThat(stdout).contains("Stalled (MultipleHeads)",
+        "alembic merge heads -m \"merge_branches\"");
+    assertThat(db.tableExists("alembic_version")).isFalse();
+
+    assertThat(local("migrate", db, resource("heads"), project)).isZero();
+    assertThat(versionRows(db)).containsExactlyInAnyOrder("a3e2f1b8c9d4", "b7c4e9a1d2f3");
+  }
+
+  @Test
+  void aRevisionTheProjectDoesNotKnowIsRefused(TestDatabase db) throws IOException,
+      SQLException {
+    db.execute("CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY)");
+    db.execute("INSERT INTO alembic_version VALUES ('ffffeeee0000')");
+    assertThat(local("migrate", db, resource("head"), vectis())).isEqualTo(1);
+    assertThat(stdout).contains("Stalled (UnknownRevision): the database is at ffffeeee0000, "
+        + "which the scripts of registry.example.com/vectis/backend:1.14.0 do not contain");
+    assertThat(versionRows(db)).containsExactly("ffffeeee0000");
+  }
+
+  @Test
+  void aFailingMigrationChangesNothingAndShowsTheSqlError(TestDatabase db) throws IOException,
+      SQLException {
+    Path project = copyOfVectis(List.of());
+    Files.writeString(project.resolve("vectis/backend/alembic/versions/e1e1e1e1e1e1_bad.py"), """
+        \"\"\"rename_orders_badly\"\"\"
+        from alembic import op
+
+        revision = "e1e1e1e1e1e1"
+        down_revision = "5731d674e022"
+        branch_labels = None
+        depends_on = None
+
+
+        def upgrade():
+            op.execute("ALTER TABLE no_such_table RENAME TO orders_v2")
+
+
+        def downgrade():
+            op.execute("ALTER TABLE orders_v2 RENAME TO no_such_table")
+        """);
+    assertThat(local("migrate", db, resource("head"), project)).isEqualTo(1);
+    assertThat(stdout).contains("Stalled (MigrationFailed): alembic upgrade head failed (exit 1)",
+        "relation \"no_such_table\" does not exist");
+    assertThat(db.tableExists("alembic_version")).as("PostgreSQL rolled the whole run back")
+        .isFalse();
+    assertThat(db.tableExists("orders")).isFalse();
+    assertThat(stdout).doesNotContain(":" + db.password() + "@");
+  }
+
+  @Test
+  void badInputIsAOneLineErrorWithExitTwo() throws IOException {
+    Path project = vectis();
+    assertThat(local("migrate", null, work.resolve("missing.yaml"), project)).isEqualTo(2);
+    assertThat(stderr.strip()).isEqualTo("migrate: " + work.resolve("missing.yaml")
+        + ": no such file");
+
+    Path broken = Files.writeString(work.resolve("broken.yaml"), "spec: [unclosed\n");
+    assertThat(local("migrate", null, broken, project)).isEqualTo(2);
+    assertThat(stderr).startsWith("migrate: " + broken + ": not valid YAML at line");
+
+    Path unknownField = resource("head", "targetRevison: head");
+    assertThat(local("migrate", null, unknownField, project)).isEqualTo(2);
+    assertThat(stderr.strip()).endsWith(": spec.targetRevison: unknown field");
+
+    Path wrongKind = Files.writeString(work.resolve("deployment.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\n");
+    assertThat(local("migrate", null, wrongKind, project)).isEqualTo(2);
+    assertThat(stderr).contains("expected kind SchemaMigration, apiVersion "
+        + "migrations.vectis.dev/v1alpha1; found kind Deployment, apiVersion apps/v1");
+
+    assertThat(local("migrate", null, resource("head; rm -rf /"), project)).isEqualTo(2);
+    assertThat(stderr).contains("spec.targetRevision: \"head; rm -rf /\" is not an Alembic "
+        + "target");
+
+    Path retain = resource("head", "backup: {retain: 0}");
+    assertThat(local("migrate", null, retain, project)).isEqualTo(2);
+    assertThat(stderr).contains("spec.backup.retain: must be >= 1");
+
+    assertThat(local("migrate", null, resource("head"), work.resolve("nowhere")))
+        .isEqualTo(2);
+    assertThat(stderr).contains("--project-dir " + work.resolve("nowhere")
+        + ": no such directory");
+    for (String line : List.of(stderr)) {
+      assertThat(line).doesNotContain("Exception", "\tat ");
+    }
+  }
+
+  @Test
+  void anUnreachableDatabaseIsExitOne() throws IOException {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    int exit = run("migrate", "-f", resource("head").toString(), "--project-dir",
+        vectis().toString(), "--python", ExternalTools.python().toString(), "--database-url",
+        "postgresql://app:topsecret@127.0.0.1:" + closedPort + "/vectis");
+    assertThat(exit).isEqualTo(1);
+    assertThat(stdout).contains("Not ready (WaitingForDatabase): cannot reach PostgreSQL at "
+        + "127.0.0.1:" + closedPort).doesNotContain("topsecret");
+  }
+
+  private Path copyOfVectis(List<String> without) throws IOException {
+    Path copy = work.resolve("project-" + without.size());
+    Path source = vectis();
+    try (Stream<Path> files = Files.walk(source)) {
+      for (Path file : files.sorted(Comparator.naturalOrder()).toList()) {
+        Path target = copy.resolve(source.relativize(file).toString());
+        if (Files.isDirectory(file)) {
+          Files.createDirectories(target);
+        } else if (!without.contains(file.getFileName().toString())
+            && !file.toString().contains("__pycache__")) {
+          Files.copy(file, target);
+        }
+      }
+    }
+    return copy;
+  }
+}
