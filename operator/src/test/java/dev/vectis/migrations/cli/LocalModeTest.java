@@ -158,6 +158,12 @@ class LocalModeTest {
       assertThat(dump.getFileName().toString()).endsWith("-" + HEAD + ".dump");
       assertThat(stdout).contains("backup " + dump, "verified", "lastBackup:",
           "direction: downgrade");
+
+      assertThat(run("restore", "--dump", dump.toString(), "--pg-restore",
+          ExternalTools.pgDump().resolveSibling("pg_restore").toString(), "--database-url",
+          "postgresql://" + db.user() + "@localhost:" + db.port() + "/" + db.name())).isZero();
+      assertThat(versionRows(db)).containsExactly(HEAD);
+      assertThat(db.count("SELECT count(*) FROM exchange_rates")).isEqualTo(1);
     }
   }
 

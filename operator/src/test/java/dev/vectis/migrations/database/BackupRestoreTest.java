@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.vectis.migrations.local.LocalBackup;
+import dev.vectis.migrations.local.LocalRestore;
 import dev.vectis.migrations.local.ProcessRunner;
 import dev.vectis.migrations.testing.ExternalTools;
 import dev.vectis.migrations.testing.PostgresExtension;
@@ -137,12 +138,8 @@ class BackupRestoreTest {
   }
 
   private static void restore(TestDatabase db, Path dump) {
-    Map<String, String> env = new HashMap<>(db.settings().libpqEnvironment());
-    env.put("PGPASSWORD", db.password());
-    Path pgRestore = ExternalTools.pgDump().resolveSibling("pg_restore");
-    ProcessRunner.Result result = ProcessRunner.run(dump.getParent(), env, TIMEOUT,
-        List.of(pgRestore.toString(), "--clean", "--if-exists", "--single-transaction",
-            "--no-owner", "--dbname", db.name(), dump.toString()));
+    ProcessRunner.Result result = LocalRestore.restore(
+        ExternalTools.pgDump().resolveSibling("pg_restore"), db.settings(), dump);
     assertThat(result.exitCode()).as(result.output()).isZero();
   }
 
