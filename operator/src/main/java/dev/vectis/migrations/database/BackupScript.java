@@ -2,10 +2,8 @@ package dev.vectis.migrations.database;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vectis.migrations.ScriptResources;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,14 +23,7 @@ public final class BackupScript {
   public record Result(String path, long sizeBytes, String sha256) {}
 
   public static String source() {
-    try (InputStream in = BackupScript.class.getResourceAsStream("backup.sh")) {
-      if (in == null) {
-        throw new IllegalStateException("backup.sh is missing from the jar");
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return ScriptResources.read(BackupScript.class, "backup.sh");
   }
 
   /** {@code sh -c <script> backup}: take a backup. */

@@ -1,9 +1,6 @@
 package dev.vectis.migrations.jobs;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import dev.vectis.migrations.ScriptResources;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,14 +16,7 @@ public final class LockedCommand {
   private LockedCommand() {}
 
   public static String wrapperSource() {
-    try (InputStream in = LockedCommand.class.getResourceAsStream("run_locked.py")) {
-      if (in == null) {
-        throw new IllegalStateException("run_locked.py is missing from the jar");
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return ScriptResources.read(LockedCommand.class, "run_locked.py");
   }
 
   /** {@code python -c <wrapper> <key> <wait> <command...>}. */

@@ -3,10 +3,7 @@ package dev.vectis.migrations.revision;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import dev.vectis.migrations.ScriptResources;
 import java.util.List;
 
 /**
@@ -21,14 +18,7 @@ public final class InspectionScript {
 
   /** The script's source; run it as {@code python -c <source> <alembic.ini>}. */
   public static String source() {
-    try (InputStream in = InspectionScript.class.getResourceAsStream(RESOURCE)) {
-      if (in == null) {
-        throw new IllegalStateException(RESOURCE + " is missing from the jar");
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return ScriptResources.read(InspectionScript.class, RESOURCE);
   }
 
   /** The command line that inspects the project whose configuration is {@code config}. */

@@ -9,11 +9,8 @@ import dev.vectis.migrations.testing.ExternalTools;
 import dev.vectis.migrations.testing.PostgresExtension;
 import dev.vectis.migrations.testing.ProjectPaths;
 import dev.vectis.migrations.testing.TestDatabase;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
@@ -34,20 +31,10 @@ class LocalModeTest {
   private String stderr;
 
   private int run(String... args) {
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      return Main.execute(args);
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-      stdout = out.toString(StandardCharsets.UTF_8);
-      stderr = err.toString(StandardCharsets.UTF_8);
-    }
+    CapturedRun run = CapturedRun.of("", args);
+    stdout = run.stdout();
+    stderr = run.stderr();
+    return run.exitCode();
   }
 
   /** migrate or status against the test database, with Debian's Python and pg_dump. */

@@ -5,11 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vectis.migrations.testing.ExternalTools;
 import dev.vectis.migrations.testing.ProjectPaths;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -19,23 +14,10 @@ class PlanCommandTest {
   private String stderr;
 
   private int run(String stdin, String... args) {
-    InputStream oldIn = System.in;
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try {
-      System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      return Main.execute(args);
-    } finally {
-      System.setIn(oldIn);
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-      stdout = out.toString(StandardCharsets.UTF_8);
-      stderr = err.toString(StandardCharsets.UTF_8);
-    }
+    CapturedRun run = CapturedRun.of(stdin, args);
+    stdout = run.stdout();
+    stderr = run.stderr();
+    return run.exitCode();
   }
 
   @Test
