@@ -1,0 +1,259 @@
+package dev.vectis.migrations.jobs;
+
+import dev.vectis.migrations.api.PodTemplate;
+import dev.vectis.migrations.api.SchemaMigration;
+import dev.vectis.migrations.api.SchemaMigrationSpec;
+import dev.vectis.migrations.database.AdvisoryLock;
+import dev.vectis.migrations.database.BackupScript;
+import dev.vectis.migrations.database.ConnectionSettings;
+import dev.vectis.migrations.plan.Action;
+import dev.vectis.migrations.revision.InspectionScript;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.PodSpecBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The Kubernetes Jobs the operator runs, one per action: inspect, backup, migrate, seed.
+ * Deterministic names (a restarted operator finds the Job it started), {@code backoffLimit: 0}
+ * (the operator decides about retries), a deadline, a TTL, an owner reference, restricted pod
+ * security, and the database password only through a {@code secretKeyRef}.
+ */
+public final class JobFactory {
+  public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
+  public static final String OPERATOR = "schema-migration-operator";
+  public static final String NAME_LABEL = "migrations.vectis.dev/name";
+  public static final String ACTION_LABEL = "migrations.vectis.dev/action";
+  /** Where the backup volume is mounted in the backup Job. */
+  public static final String BACKUP_MOUNT = "/backups";
+  /** Finished Jobs stay a day, so their logs can be read. */
+  static final int TTL_SECONDS = 86_400;
+
+  private JobFactory() {}
+
+  /**
+   * How a Job reaches the database: the settings without their password, and the Secret key
+   * that holds it.
+   */
+  public record DatabaseAccess(ConnectionSettings settings, String secretName,
+      String passwordKey) {}
+
+  /** {@code <name>-<action>-<hash of uid, generation, from, to, image>}, at most 63 characters. */
+  public static String jobName(SchemaMigration resource, String action, String from, String to,
+      String image) {
+    String hash = sha256(resource.getMetadata().getUid() + "\n"
+        + resource.getMetadata().getGeneration() + "\n" + action + "\n" + from + "\n" + to + "\n"
+        + image).substring(0, 10);
+    String suffix = "-" + action + "-" + hash;
+    String name = resource.getMetadata().getName();
+    int room = 63 - suffix.length();
+    if (name.length() > room) {
+      name = name.substring(0, room).replaceAll("[-.]+$", "");
+    }
+    return name + suffix;
+  }
+
+  public static Job inspect(SchemaMigration resource, String image) {
+    SchemaMigrationSpec spec = resource.getSpec();
+    List<String> command = InspectionScript.command(spec.alembic.python, spec.alembic.config);
+    String name = jobName(resource, "inspect", "", "", image);
+    return job(resource, name, "inspect", image, command, spec.alembic.workingDir, List.of(),
+        List.of(), List.of(), false);
+  }
+
+  public static Job migrate(SchemaMigration resource, Action.Migrate migrate,
+      DatabaseAccess database) {
+    SchemaMigrationSpec spec = resource.getSpec();
+    List<String> alembic = new ArrayList<>(spec.alembic.command);
+    alembic.addAll(List.of("-c", spec.alembic.config, migrate.direction(),
+        migrate.alembicTarget()));
+    long key = AdvisoryLock.forVersionTable(database.settings().database(),
+        spec.alembic.versionTableSchema, spec.alembic.versionTable).key();
+    List<String> command = LockedCommand.command(spec.alembic.python, key,
+        spec.jobDeadlineSeconds, alembic);
+    String name = jobName(resource, "migrate", String.join(",", migrate.from()),
+        String.join(",", migrate.expectedRows()), migrate.image());
+    return job(resource, name, "migrate", migrate.image(), command, spec.alembic.workingDir,
+        databaseEnvironment(spec, database), List.of(), List.of(), true);
+  }
+
+  public static Job seed(SchemaMigration resource, Action.Seed seed, DatabaseAccess database) {
+    SchemaMigrationSpec spec = resource.getSpec();
+    String rows = String.join(",", seed.rows());
+    String name = jobName(resource, "seed", rows, rows, seed.image());
+    return job(resource, name, "seed", seed.image(), spec.seed.command, spec.seed.workingDir,
+        databaseEnvironment(spec, database), List.of(), List.of(), true);
+  }
+
+  /**
+   * @param image the image with pg_dump (spec.backup.image, or postgres:<server major>-alpine)
+   * @param claim the PersistentVolumeClaim of the dumps
+   */
+  public static Job backup(SchemaMigration resource, Action.BackUp backUp,
+      DatabaseAccess database, String image, String claim) {
+    SchemaMigrationSpec spec = resource.getSpec();
+    String rows = String.join(",", backUp.rows());
+    String name = jobName(resource, "backup", rows, rows, image);
+    List<EnvVar> env = new ArrayList<>(databaseEnvironment(spec, database));
+    BackupScript.environment(backupDirectory(resource), backUp.rows(), spec.backup.retain)
+        .forEach((key, value) -> env.add(literal(key, value)));
+    Volume volume = new VolumeBuilder().withName("backups").withNewPersistentVolumeClaim()
+        .withClaimName(claim).endPersistentVolumeClaim().build();
+    VolumeMount mount = new VolumeMountBuilder().withName("backups").withMountPath(BACKUP_MOUNT)
+        .build();
+    return job(resource, name, "backup", image, BackupScript.backupCommand(), null, env,
+        List.of(volume), List.of(mount), false);
+  }
+
+  /** The dump directory of a SchemaMigration inside the backup volume. */
+  public static String backupDirectory(SchemaMigration resource) {
+    return BACKUP_MOUNT + "/" + resource.getMetadata().getNamespace() + "/"
+        + resource.getMetadata().getName();
+  }
+
+  /** The claim of the dumps: spec.backup.persistentVolumeClaim or {@code <name>-backups}. */
+  public static String backupClaim(SchemaMigration resource) {
+    String claim = resource.getSpec().backup.persistentVolumeClaim;
+    return claim != null ? claim : resource.getMetadata().getName() + "-backups";
+  }
+
+  /**
+   * libpq's variables and the SQLAlchemy URL as plain values (nothing secret in them), the
+   * password from the Secret.
+   */
+  private static List<EnvVar> databaseEnvironment(SchemaMigrationSpec spec,
+      DatabaseAccess database) {
+    List<EnvVar> env = new ArrayList<>();
+    database.settings().libpqEnvironment().forEach((key, value) -> env.add(literal(key, value)));
+    env.add(new EnvVarBuilder().withName("PGPASSWORD").withNewValueFrom().withNewSecretKeyRef()
+        .withName(database.secretName()).withKey(database.passwordKey()).endSecretKeyRef()
+        .endValueFrom().build());
+    env.add(literal(spec.database.urlEnv, database.settings().sqlAlchemyUrl(
+        spec.database.urlScheme)));
+    return env;
+  }
+
+  private static Job job(SchemaMigration resource, String name, String action, String image,
+      List<String> command, String workingDir, List<EnvVar> env, List<Volume> volumes,
+      List<VolumeMount> mounts, boolean appImage) {
+    SchemaMigrationSpec spec = resource.getSpec();
+    PodTemplate template = spec.podTemplate == null ? new PodTemplate() : spec.podTemplate;
+    Map<String, String> labels = new LinkedHashMap<>();
+    labels.put(MANAGED_BY, OPERATOR);
+    labels.put(NAME_LABEL, resource.getMetadata().getName());
+    labels.put(ACTION_LABEL, action);
+    Map<String, String> podLabels = new LinkedHashMap<>();
+    if (template.labels != null) {
+      podLabels.putAll(template.labels);
+    }
+    podLabels.putAll(labels);
+
+    List<EnvVar> containerEnv = new ArrayList<>(env);
+    containerEnv.add(literal("PYTHONDONTWRITEBYTECODE", "1"));
+    containerEnv.add(literal("HOME", "/tmp"));
+    if (template.env != null) {
+      containerEnv.addAll(template.env);
+    }
+    List<VolumeMount> containerMounts = new ArrayList<>(mounts);
+    containerMounts.add(new VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build());
+    ContainerBuilder container = new ContainerBuilder()
+        .withName(action)
+        .withImage(image)
+        .withCommand(command)
+        .withWorkingDir(workingDir)
+        .withEnv(containerEnv)
+        .withVolumeMounts(containerMounts)
+        .withNewSecurityContext()
+          .withAllowPrivilegeEscalation(false)
+          .withReadOnlyRootFilesystem(true)
+          .withRunAsNonRoot(true)
+          .withNewCapabilities().withDrop("ALL").endCapabilities()
+        .endSecurityContext();
+    if (template.resources != null) {
+      container.withResources(template.resources);
+    }
+    if (template.envFrom != null && appImage) {
+      container.withEnvFrom(template.envFrom);
+    }
+    Container built = container.build();
+    if (action.equals("backup")) {
+      // The postgres images run as root by default; 70 is their postgres user.
+      built.getSecurityContext().setRunAsUser(70L);
+    }
+    List<Volume> podVolumes = new ArrayList<>(volumes);
+    podVolumes.add(new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build());
+    PodSpecBuilder pod = new PodSpecBuilder()
+        .withRestartPolicy("Never")
+        .withContainers(built)
+        .withVolumes(podVolumes)
+        .withServiceAccountName(template.serviceAccountName)
+        .withImagePullSecrets(template.imagePullSecrets)
+        .withNodeSelector(template.nodeSelector)
+        .withTolerations(template.tolerations)
+        .withAffinity(template.affinity)
+        .withPriorityClassName(template.priorityClassName)
+        .withNewSecurityContext()
+          .withRunAsNonRoot(true)
+          .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+        .endSecurityContext();
+    if (action.equals("backup")) {
+      pod.editSecurityContext().withFsGroup(70L).endSecurityContext();
+    }
+    return new JobBuilder()
+        .withNewMetadata()
+          .withName(name)
+          .withNamespace(resource.getMetadata().getNamespace())
+          .withLabels(labels)
+          .withOwnerReferences(new OwnerReferenceBuilder()
+              .withApiVersion(resource.getApiVersion())
+              .withKind(resource.getKind())
+              .withName(resource.getMetadata().getName())
+              .withUid(resource.getMetadata().getUid())
+              .withController(true)
+              .withBlockOwnerDeletion(true)
+              .build())
+        .endMetadata()
+        .withNewSpec()
+          .withBackoffLimit(0)
+          .withActiveDeadlineSeconds(spec.jobDeadlineSeconds.longValue())
+          .withTtlSecondsAfterFinished(TTL_SECONDS)
+          .withNewTemplate()
+            .withNewMetadata()
+              .withLabels(podLabels)
+              .withAnnotations(template.annotations)
+            .endMetadata()
+            .withSpec(pod.build())
+          .endTemplate()
+        .endSpec()
+        .build();
+  }
+
+  private static EnvVar literal(String name, String value) {
+    return new EnvVarBuilder().withName(name).withValue(value).build();
+  }
+
+  private static String sha256(String text) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+          .digest(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,168 @@
+package dev.vectis.migrations.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.vectis.migrations.api.DatabaseSpec;
+import dev.vectis.migrations.api.PodTemplate;
+import dev.vectis.migrations.api.SchemaMigration;
+import dev.vectis.migrations.api.SchemaMigrationSpec;
+import dev.vectis.migrations.api.SslMode;
+import dev.vectis.migrations.database.ConnectionSettings;
+import dev.vectis.migrations.plan.Action;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.TolerationBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class JobFactoryTest {
+  private static final String PASSWORD = "n0t-in-any-spec!";
+  private static final JobFactory.DatabaseAccess DATABASE = new JobFactory.DatabaseAccess(
+      new ConnectionSettings("vectis-db-rw", 5432, "app", "app", PASSWORD, SslMode.REQUIRE),
+      "vectis-db-app", "password");
+
+  private static SchemaMigration resource(String name) {
+    SchemaMigration resource = new SchemaMigration();
+    resource.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace("shop")
+        .withUid("6f1c0e8e-1b7a-4c55-9e0d-3a4b5c6d7e8f").withGeneration(4L).build());
+    SchemaMigrationSpec spec = new SchemaMigrationSpec();
+    spec.image = "registry.example.com/vectis/backend:1.14.0";
+    spec.alembic.workingDir = "/app/vectis/backend";
+    spec.database = new DatabaseSpec();
+    spec.database.cnpgCluster = "vectis-db";
+    spec.seed.command = List.of("python", "-m", "vectis.core.seed");
+    spec.podTemplate = new PodTemplate();
+    spec.podTemplate.labels = Map.of("team", "platform");
+    spec.podTemplate.serviceAccountName = "vectis-migrations";
+    spec.podTemplate.tolerations = List.of(new TolerationBuilder().withKey("dedicated")
+        .withValue("db").withEffect("NoSchedule").build());
+    spec.podTemplate.resources = new ResourceRequirementsBuilder()
+        .addToLimits("memory", new Quantity("512Mi")).build();
+    spec.podTemplate.env = List.of(new EnvVarBuilder().withName("VECTIS_ADMIN_EMAIL")
+        .withValue("ops@vectis.example").build());
+    resource.setSpec(spec);
+    return resource;
+  }
+
+  private static final Action.Migrate MIGRATE = new Action.Migrate(true, "head",
+      "registry.example.com/vectis/backend:1.14.0", List.of("a3e2f1b8c9d4"),
+      List.of("5731d674e022"), List.of());
+
+  @Test
+  void namesAreDeterministicShortAndDistinct() {
+    SchemaMigration resource = resource("vectis-backend");
+    String name = JobFactory.migrate(resource, MIGRATE, DATABASE).getMetadata().getName();
+    assertThat(name).matches("vectis-backend-migrate-[0-9a-f]{10}");
+    assertThat(JobFactory.migrate(resource("vectis-backend"), MIGRATE, DATABASE).getMetadata()
+        .getName()).as("same inputs, same name").isEqualTo(name);
+    assertThat(JobFactory.jobName(resource, "migrate", "a3e2f1b8c9d4", "c9d8e7f6a5b4",
+        MIGRATE.image())).isNotEqualTo(name);
+    resource.getMetadata().setGeneration(5L);
+    assertThat(JobFactory.migrate(resource, MIGRATE, DATABASE).getMetadata().getName())
+        .isNotEqualTo(name);
+
+    String longName = JobFactory.jobName(resource("a".repeat(80)), "backup", "", "", "i");
+    assertThat(longName).hasSizeLessThanOrEqualTo(63).endsWith(longName.substring(
+        longName.length() - 18)).matches("a+-backup-[0-9a-f]{10}");
+  }
+
+  @Test
+  void aMigrateJobIsRestrictedOwnedAndNeverRetried() {
+    Job job = JobFactory.migrate(resource("vectis-backend"), MIGRATE, DATABASE);
+    assertThat(job.getSpec().getBackoffLimit()).isZero();
+    assertThat(job.getSpec().getActiveDeadlineSeconds()).isEqualTo(3600L);
+    assertThat(job.getSpec().getTtlSecondsAfterFinished()).isEqualTo(86_400);
+    assertThat(job.getMetadata().getOwnerReferences()).singleElement().satisfies(owner -> {
+      assertThat(owner.getKind()).isEqualTo("SchemaMigration");
+      assertThat(owner.getController()).isTrue();
+      assertThat(owner.getUid()).isEqualTo("6f1c0e8e-1b7a-4c55-9e0d-3a4b5c6d7e8f");
+    });
+    assertThat(job.getMetadata().getLabels()).containsEntry(JobFactory.MANAGED_BY,
+        "schema-migration-operator").containsEntry(JobFactory.NAME_LABEL, "vectis-backend")
+        .containsEntry(JobFactory.ACTION_LABEL, "migrate");
+
+    PodSpec pod = job.getSpec().getTemplate().getSpec();
+    assertThat(pod.getRestartPolicy()).isEqualTo("Never");
+    assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+    assertThat(pod.getSecurityContext().getSeccompProfile().getType())
+        .isEqualTo("RuntimeDefault");
+    Container container = pod.getContainers().get(0);
+    assertThat(container.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+    assertThat(container.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+    assertThat(container.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+    assertThat(container.getVolumeMounts()).anyMatch(m -> m.getMountPath().equals("/tmp"));
+    assertThat(pod.getVolumes()).anyMatch(v -> v.getEmptyDir() != null);
+    assertThat(container.getImage()).isEqualTo(MIGRATE.image());
+    assertThat(container.getWorkingDir()).isEqualTo("/app/vectis/backend");
+    assertThat(container.getCommand().subList(0, 2)).containsExactly("python3", "-c");
+    assertThat(container.getCommand().subList(5, container.getCommand().size()))
+        .containsExactly("alembic", "-c", "alembic.ini", "upgrade", "head");
+
+    assertThat(env(container, "PYTHONDONTWRITEBYTECODE").getValue()).isEqualTo("1");
+    assertThat(env(container, "DATABASE_URL").getValue())
+        .isEqualTo("postgresql://app@vectis-db-rw:5432/app?sslmode=require");
+    assertThat(env(container, "PGHOST").getValue()).isEqualTo("vectis-db-rw");
+    EnvVar password = env(container, "PGPASSWORD");
+    assertThat(password.getValue()).isNull();
+    assertThat(password.getValueFrom().getSecretKeyRef().getName()).isEqualTo("vectis-db-app");
+    assertThat(password.getValueFrom().getSecretKeyRef().getKey()).isEqualTo("password");
+    assertThat(Serialization.asYaml(job)).doesNotContain(PASSWORD);
+  }
+
+  @Test
+  void thePodTemplateIsMergedIn() {
+    Job job = JobFactory.seed(resource("vectis-backend"), new Action.Seed(MIGRATE.image(),
+        List.of("5731d674e022")), DATABASE);
+    PodSpec pod = job.getSpec().getTemplate().getSpec();
+    assertThat(job.getSpec().getTemplate().getMetadata().getLabels())
+        .containsEntry("team", "platform").containsEntry(JobFactory.ACTION_LABEL, "seed");
+    assertThat(pod.getServiceAccountName()).isEqualTo("vectis-migrations");
+    assertThat(pod.getTolerations()).extracting(t -> t.getKey()).containsExactly("dedicated");
+    Container container = pod.getContainers().get(0);
+    assertThat(container.getResources().getLimits()).containsKey("memory");
+    assertThat(env(container, "VECTIS_ADMIN_EMAIL").getValue()).isEqualTo("ops@vectis.example");
+    assertThat(container.getCommand()).containsExactly("python", "-m", "vectis.core.seed");
+  }
+
+  @Test
+  void aBackupJobWritesToTheClaimAsThePostgresUser() {
+    SchemaMigration resource = resource("vectis-backend");
+    Job job = JobFactory.backup(resource, new Action.BackUp(List.of("5731d674e022")), DATABASE,
+        "postgres:15-alpine", JobFactory.backupClaim(resource));
+    PodSpec pod = job.getSpec().getTemplate().getSpec();
+    assertThat(pod.getVolumes()).anyMatch(v -> v.getPersistentVolumeClaim() != null
+        && v.getPersistentVolumeClaim().getClaimName().equals("vectis-backend-backups"));
+    assertThat(pod.getSecurityContext().getFsGroup()).isEqualTo(70L);
+    Container container = pod.getContainers().get(0);
+    assertThat(container.getImage()).isEqualTo("postgres:15-alpine");
+    assertThat(container.getSecurityContext().getRunAsUser()).isEqualTo(70L);
+    assertThat(container.getCommand().subList(0, 2)).containsExactly("sh", "-c");
+    assertThat(env(container, "BACKUP_DIR").getValue()).isEqualTo("/backups/shop/vectis-backend");
+    assertThat(env(container, "BACKUP_LABEL").getValue()).isEqualTo("5731d674e022");
+    assertThat(env(container, "BACKUP_RETAIN").getValue()).isEqualTo("5");
+    assertThat(Serialization.asYaml(job)).doesNotContain(PASSWORD);
+  }
+
+  @Test
+  void anInspectJobNeedsNoDatabase() {
+    Job job = JobFactory.inspect(resource("vectis-backend"), "registry.example.com/x:1");
+    Container container = job.getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(container.getEnv()).extracting(EnvVar::getName)
+        .doesNotContain("PGPASSWORD", "DATABASE_URL");
+    assertThat(container.getCommand().get(container.getCommand().size() - 1))
+        .isEqualTo("alembic.ini");
+  }
+
+  private static EnvVar env(Container container, String name) {
+    return container.getEnv().stream().filter(e -> e.getName().equals(name)).findFirst()
+        .orElseThrow(() -> new AssertionError("no env " + name));
+  }
+}
