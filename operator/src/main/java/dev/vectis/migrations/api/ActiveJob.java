@@ -13,4 +13,19 @@ public class ActiveJob {
 
   @JsonPropertyDescription("When the operator decided to start it (RFC 3339).")
   public String startedAt;
+
+  @JsonPropertyDescription("Image the Job runs.")
+  public String image;
+
+  @JsonPropertyDescription("Version table rows when the Job started, comma-joined.")
+  public String from;
+
+  @JsonPropertyDescription("Rows a migration is expected to leave, comma-joined.")
+  public String to;
+
+  @JsonPropertyDescription("For a migration: upgrade or downgrade, and the alembic argument.")
+  public String direction;
+
+  @JsonPropertyDescription("The alembic target argument of a migration.")
+  public String target;
 }

@@ -1,13 +1,56 @@
 package dev.vectis.migrations.cli;
 
+import dev.vectis.migrations.reconciler.DatabaseObserver;
+import dev.vectis.migrations.reconciler.OperatorRunner;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-@Command(name = "run", description = "Runs the operator against a Kubernetes cluster. (not implemented yet)")
+@Command(name = "run", mixinStandardHelpOptions = true,
+    description = "Runs the operator against the cluster of the current kubeconfig, or the "
+        + "in-cluster configuration. Watches all namespaces, or those in WATCH_NAMESPACES "
+        + "(comma-separated).")
 final class RunCommand implements Callable<Integer> {
+  @Option(names = "--leader-election", description = "Elect a leader through a Lease (needed "
+      + "with more than one replica).")
+  boolean leaderElection;
+
+  @Option(names = "--lease-namespace", description = "Namespace of the Lease (default: "
+      + "POD_NAMESPACE, else default).")
+  String leaseNamespace;
+
+  @Option(names = "--health-port", defaultValue = "8080",
+      description = "Port of /healthz and /readyz (default: ${DEFAULT-VALUE}).")
+  int healthPort;
+
   @Override
-  public Integer call() {
-    System.err.println("run: not implemented yet");
-    return Main.EXIT_USAGE;
+  public Integer call() throws Exception {
+    String watched = System.getenv().getOrDefault("WATCH_NAMESPACES", "");
+    Set<String> namespaces = Arrays.stream(watched.split(",")).map(String::strip)
+        .filter(s -> !s.isEmpty()).collect(Collectors.toSet());
+    String lease = null;
+    if (leaderElection) {
+      lease = leaseNamespace != null ? leaseNamespace
+          : System.getenv().getOrDefault("POD_NAMESPACE", "default");
+    }
+    KubernetesClient client = new KubernetesClientBuilder().build();
+    OperatorRunner runner = OperatorRunner.start(client, namespaces, lease, Clock.systemUTC(),
+        new DatabaseObserver()).serveHealth(healthPort);
+    CountDownLatch stopped = new CountDownLatch(1);
+    // Graceful shutdown on SIGTERM: informers and the health server stop, then the client.
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      runner.close();
+      client.close();
+      stopped.countDown();
+    }, "shutdown"));
+    stopped.await();
+    return 0;
   }
 }

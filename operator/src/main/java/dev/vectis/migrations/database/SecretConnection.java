@@ -93,6 +93,22 @@ public final class SecretConnection {
     return new ConnectionSettings(host, port, database, user, password, spec.sslMode);
   }
 
+  /**
+   * The key holding the password, for a Job's {@code secretKeyRef}: Jobs never get the
+   * password any other way.
+   */
+  public static String passwordKey(DatabaseSpec spec, String secretName,
+      Map<String, String> data) {
+    String key = spec.secretRef != null && spec.secretRef.keys != null
+        && spec.secretRef.keys.password != null ? spec.secretRef.keys.password : "password";
+    if (data.get(key) == null) {
+      throw new DatabaseConfigException("Secret " + secretName + " has no key \"" + key
+          + "\": Jobs read the password only from such a key (set "
+          + "spec.database.secretRef.keys.password if it has another name)");
+    }
+    return key;
+  }
+
   private static String value(Map<String, String> data, String customKey, String defaultKey) {
     return data.get(customKey != null ? customKey : defaultKey);
   }

@@ -55,13 +55,33 @@ public final class StatusWriter {
     return setConditions(status, State.STALLED, reason, message, generation, now);
   }
 
-  /** Before an action's Job is created (so a restarted operator adopts it). */
-  public static void started(SchemaMigrationStatus status, String job, String action,
+  /**
+   * Before an action's Job is created (so a restarted operator adopts it): what the Job does,
+   * enough to record its result without deciding again.
+   */
+  public static void started(SchemaMigrationStatus status, String job, Action action,
       String now) {
     ActiveJob active = new ActiveJob();
     active.name = job;
-    active.action = action;
     active.startedAt = now;
+    if (action instanceof Action.Inspect inspect) {
+      active.action = "inspect";
+      active.image = inspect.image();
+    } else if (action instanceof Action.BackUp backUp) {
+      active.action = "backup";
+      active.from = String.join(",", backUp.rows());
+    } else if (action instanceof Action.Migrate migrate) {
+      active.action = "migrate";
+      active.image = migrate.image();
+      active.from = String.join(",", migrate.from());
+      active.to = String.join(",", migrate.expectedRows());
+      active.direction = migrate.direction();
+      active.target = migrate.alembicTarget();
+    } else if (action instanceof Action.Seed seed) {
+      active.action = "seed";
+      active.image = seed.image();
+      active.from = String.join(",", seed.rows());
+    }
     status.activeJob = active;
   }
 

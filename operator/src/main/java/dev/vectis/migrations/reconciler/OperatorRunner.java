@@ -1,0 +1,93 @@
+package dev.vectis.migrations.reconciler;
+
+import com.sun.net.httpserver.HttpServer;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.Set;
+
+/**
+ * Starts the operator: JOSDK with server-side apply off (the same code then runs against a
+ * test API server and a real cluster), the SchemaMigration controller on the watched
+ * namespaces, optional leader election, and {@code /healthz} + {@code /readyz}.
+ */
+public final class OperatorRunner implements AutoCloseable {
+  public static final String LEASE_NAME = "schema-migration-operator";
+
+  private final Operator operator;
+  private HttpServer health;
+
+  private OperatorRunner(Operator operator) {
+    this.operator = operator;
+  }
+
+  /**
+   * @param namespaces the namespaces to watch; empty for all
+   * @param leaseNamespace where the leader-election Lease lives, or null for no election
+   */
+  public static OperatorRunner start(KubernetesClient client, Set<String> namespaces,
+      String leaseNamespace, Clock clock, DatabaseObserver databases) {
+    Operator operator = new Operator(overrider -> {
+      overrider.withKubernetesClient(client)
+          .withUseSSAToPatchPrimaryResource(false)
+          .withSSABasedCreateUpdateMatchForDependentResources(false)
+          .withCloseClientOnStop(false);
+      if (leaseNamespace != null) {
+        overrider.withLeaderElectionConfiguration(
+            new LeaderElectionConfiguration(LEASE_NAME, leaseNamespace));
+      }
+    });
+    operator.register(new SchemaMigrationReconciler(clock, databases), configuration -> {
+      if (namespaces.isEmpty()) {
+        configuration.watchingAllNamespaces();
+      } else {
+        configuration.settingNamespaces(namespaces);
+      }
+    });
+    operator.start();
+    return new OperatorRunner(operator);
+  }
+
+  /** Serves /healthz (the process runs) and /readyz (every informer is synced and healthy). */
+  public OperatorRunner serveHealth(int port) throws IOException {
+    health = HttpServer.create(new InetSocketAddress(port), 0);
+    health.createContext("/healthz", exchange -> respond(exchange, 200, "ok"));
+    health.createContext("/readyz", exchange -> {
+      boolean ready = operator.getRuntimeInfo().isStarted()
+          && operator.getRuntimeInfo().allEventSourcesAreHealthy();
+      respond(exchange, ready ? 200 : 503, ready ? "ready" : "not ready");
+    });
+    health.start();
+    return this;
+  }
+
+  public int healthPort() {
+    return health.getAddress().getPort();
+  }
+
+  private static void respond(com.sun.net.httpserver.HttpExchange exchange, int code,
+      String body) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    exchange.sendResponseHeaders(code, bytes.length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+
+  public Operator operator() {
+    return operator;
+  }
+
+  @Override
+  public void close() {
+    if (health != null) {
+      health.stop(0);
+    }
+    operator.stop();
+  }
+}
