@@ -163,9 +163,13 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
       case "backup" -> {
         Optional<BackupScript.Result> result = BackupScript.parse(log);
         if (succeeded && result.isPresent()) {
-          StatusWriter.backedUp(status, JobFactory.backupClaim(resource) + ":"
-              + result.get().path(), result.get().sizeBytes(), result.get().sha256(),
-              Decider.split(active.from), generation, now());
+          // Where to find it: the claim, and the path inside the volume.
+          String file = java.nio.file.Path.of(result.get().path()).getFileName().toString();
+          String location = JobFactory.backupClaim(resource) + ":"
+              + resource.getMetadata().getNamespace() + "/" + resource.getMetadata().getName()
+              + "/" + file;
+          StatusWriter.backedUp(status, location, result.get().sizeBytes(),
+              result.get().sha256(), Decider.split(active.from), generation, now());
           return List.of("Normal/BackupCompleted: " + result.get().path());
         }
         return StatusWriter.failed(status, Reasons.BACKUP_FAILED, "the backup Job "

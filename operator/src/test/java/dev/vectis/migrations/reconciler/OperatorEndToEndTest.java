@@ -20,7 +20,10 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.stream.Stream;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -42,6 +45,14 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(PostgresExtension.class)
 class OperatorEndToEndTest {
   static final String IMAGE = "registry.example.com/vectis/backend:1.14.0";
+  /** An older release: without multi_currency. */
+  static final String OLD_IMAGE = "registry.example.com/vectis/backend:1.13.0";
+  /** Two heads: the audit branch not merged yet. */
+  static final String TWO_HEADS_IMAGE = "registry.example.com/vectis/backend:branches";
+  /** A revision after head whose upgrade fails. */
+  static final String BAD_IMAGE = "registry.example.com/vectis/backend:bad-sql";
+  /** A revision after head that takes a few seconds. */
+  static final String SLOW_IMAGE = "registry.example.com/vectis/backend:slow";
   static final String NAMESPACE = "shop";
   static final String PASSWORD = "Sup3r-s3cret-pw";
 
@@ -52,11 +63,27 @@ class OperatorEndToEndTest {
   private KubeletStandIn kubelet;
   private OperatorRunner operator;
 
+  @TempDir Path images;
+
   @BeforeEach
-  void startOperatorAndKubelet() {
-    kubelet = new KubeletStandIn(client, server, Map.of(IMAGE, ProjectPaths.vectisProject()),
-        volume).start();
-    operator = OperatorRunner.start(client, Set.of(), null, Clock.systemUTC(),
+  void startOperatorAndKubelet() throws IOException {
+    String migrations = "vectis/backend/alembic/versions/";
+    Map<String, Path> imageFiles = Map.of(
+        IMAGE, ProjectPaths.vectisProject(),
+        OLD_IMAGE, projectCopy("old", List.of("5731d674e022_multi_currency.py"), Map.of()),
+        TWO_HEADS_IMAGE, projectCopy("branches", List.of("c9d8e7f6a5b4_merge_branches.py",
+            "5731d674e022_multi_currency.py"), Map.of()),
+        BAD_IMAGE, projectCopy("bad", List.of(), Map.of(migrations + "e1e1e1e1e1e1_bad.py",
+            revisionAfterHead("e1e1e1e1e1e1", "rename_orders_badly",
+                "ALTER TABLE no_such_table RENAME TO orders_v2"))),
+        SLOW_IMAGE, projectCopy("slow", List.of(), Map.of(migrations + "f2f2f2f2f2f2_slow.py",
+            revisionAfterHead("f2f2f2f2f2f2", "backfill_slowly", "SELECT pg_sleep(4)"))));
+    kubelet = new KubeletStandIn(client, server, imageFiles, volume).start();
+    operator = startOperator();
+  }
+
+  private OperatorRunner startOperator() {
+    return OperatorRunner.start(client, Set.of(), null, Clock.systemUTC(),
         new DatabaseObserver());
   }
 
@@ -64,6 +91,53 @@ class OperatorEndToEndTest {
   void stop() {
     operator.close();
     kubelet.close();
+  }
+
+  private static String revisionAfterHead(String id, String message, String sql) {
+    return "\"\"\"" + message + "\"\"\"\nfrom alembic import op\n\nrevision = \"" + id
+        + "\"\ndown_revision = \"5731d674e022\"\nbranch_labels = None\ndepends_on = None\n\n\n"
+        + "def upgrade():\n    op.execute(\"" + sql + "\")\n\n\ndef downgrade():\n    pass\n";
+  }
+
+  private Path projectCopy(String name, List<String> without, Map<String, String> extra)
+      throws IOException {
+    Path copy = images.resolve(name);
+    Path source = ProjectPaths.vectisProject();
+    try (Stream<Path> files = Files.walk(source)) {
+      for (Path file : files.sorted().toList()) {
+        Path target = copy.resolve(source.relativize(file).toString());
+        if (Files.isDirectory(file)) {
+          Files.createDirectories(target);
+        } else if (!without.contains(file.getFileName().toString())
+            && !file.toString().contains("__pycache__")) {
+          Files.copy(file, target);
+        }
+      }
+    }
+    for (Map.Entry<String, String> file : extra.entrySet()) {
+      Files.writeString(copy.resolve(file.getKey()), file.getValue());
+    }
+    return copy;
+  }
+
+  private void editSpec(String name, java.util.function.Consumer<SchemaMigrationSpec> change) {
+    client.resources(SchemaMigration.class).inNamespace(NAMESPACE).withName(name).edit(r -> {
+      change.accept(r.getSpec());
+      // The API server bumps the generation on a spec change; the test server may not.
+      r.getMetadata().setGeneration(r.getMetadata().getGeneration() + 1);
+      return r;
+    });
+  }
+
+  private void awaitReadyAt(String name, String... rows) {
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
+      SchemaMigration resource = get(name);
+      Condition ready = condition(name, "Ready");
+      return ready != null && "True".equals(ready.getStatus())
+          && resource.getStatus().observedGeneration.equals(resource.getMetadata()
+              .getGeneration())
+          && Set.of(rows).equals(Set.of(resource.getStatus().currentRevision.split(",")));
+    });
   }
 
   private void createSecret(TestDatabase db) {
@@ -84,11 +158,15 @@ class OperatorEndToEndTest {
   }
 
   private SchemaMigration create(String name, String target) {
+    return create(name, target, IMAGE);
+  }
+
+  private SchemaMigration create(String name, String target, String image) {
     SchemaMigration resource = new SchemaMigration();
     resource.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NAMESPACE)
         .build());
     SchemaMigrationSpec spec = new SchemaMigrationSpec();
-    spec.image = IMAGE;
+    spec.image = image;
     spec.targetRevision = target;
     spec.alembic.workingDir = "/app/vectis/backend";
     spec.database = new DatabaseSpec();
@@ -188,5 +266,179 @@ class OperatorEndToEndTest {
         .doesNotContain(PASSWORD);
     assertThat(Serialization.asYaml(client.configMaps().inNamespace(NAMESPACE).list()))
         .doesNotContain(PASSWORD);
+  }
+
+  @Test
+  void aPinnedRevisionThenHeadRunsOneMoreMigration(TestDatabase db) throws SQLException {
+    createSecret(db);
+    create("vectis-backend", "a3e2f1b8c9d4");
+    awaitReadyAt("vectis-backend", "a3e2f1b8c9d4");
+    assertThat(db.tableExists("audit_log")).isFalse();
+
+    editSpec("vectis-backend", spec -> spec.targetRevision = "head");
+    awaitReadyAt("vectis-backend", HEAD);
+    assertThat(versionRows(db)).containsExactly(HEAD);
+    assertThat(kubelet.runs("migrate")).hasSize(2);
+    assertThat(kubelet.runs("inspect")).as("the graph of the image is cached").hasSize(1);
+    assertThat(kubelet.runs("seed")).as("after each upgrade").hasSize(2);
+  }
+
+  @Test
+  void plusOneIsAppliedOnceAndNotAgainOnResync(TestDatabase db) throws SQLException {
+    createSecret(db);
+    dev.vectis.migrations.testing.VectisProject.alembic(db, "upgrade", "c9d8e7f6a5b4");
+    create("vectis-backend", "+1");
+    awaitReadyAt("vectis-backend", HEAD);
+    assertThat(get("vectis-backend").getStatus().targetRevision).isEqualTo(HEAD);
+
+    // A change that is not a spec change (no new generation) makes the operator look again.
+    client.resources(SchemaMigration.class).inNamespace(NAMESPACE).withName("vectis-backend")
+        .edit(r -> {
+          r.getMetadata().setAnnotations(Map.of("touched", "yes"));
+          return r;
+        });
+    await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10))
+        .until(() -> kubelet.runs("migrate").size() == 1);
+    assertThat(versionRows(db)).containsExactly(HEAD);
+  }
+
+  @Test
+  void anAllowedDowngradeIsBackedUpFirstAndTheDumpRestores(TestDatabase db)
+      throws SQLException {
+    createSecret(db);
+    dev.vectis.migrations.testing.VectisProject.alembic(db, "upgrade", "head");
+    db.execute("INSERT INTO exchange_rates (base_currency, target_currency, rate, "
+        + "effective_from) VALUES ('EUR', 'USD', 1.08, now())");
+    SchemaMigration resource = create("vectis-backend", "a3e2f1b8c9d4");
+    editSpec("vectis-backend", spec -> spec.downgrade.allow = true);
+    awaitReadyAt("vectis-backend", "a3e2f1b8c9d4", "b7c4e9a1d2f3");
+
+    assertThat(kubelet.runs()).extracting(KubeletStandIn.Run::action)
+        .containsSubsequence("backup", "migrate");
+    var backup = get("vectis-backend").getStatus().lastBackup;
+    assertThat(backup.location).startsWith("vectis-backend-backups:shop/vectis-backend/")
+        .endsWith("-" + HEAD + ".dump");
+    assertThat(backup.revision).isEqualTo(HEAD);
+    assertThat(backup.sizeBytes).isPositive();
+    assertThat(client.persistentVolumeClaims().inNamespace(NAMESPACE)
+        .withName("vectis-backend-backups").get()).as("created, not owned by the CR")
+        .satisfies(claim -> assertThat(claim.getMetadata().getOwnerReferences()).isEmpty());
+    assertThat(db.tableExists("exchange_rates")).isFalse();
+
+    Path dump = volume.resolve(backup.location.substring("vectis-backend-backups:".length()));
+    var restored = dev.vectis.migrations.local.LocalRestore.restore(
+        dev.vectis.migrations.testing.ExternalTools.pgDump().resolveSibling("pg_restore"),
+        db.settings(), dump);
+    assertThat(restored.exitCode()).as(restored.output()).isZero();
+    assertThat(versionRows(db)).containsExactly(HEAD);
+    assertThat(db.count("SELECT count(*) FROM exchange_rates")).isEqualTo(1);
+    assertThat(resource.getMetadata().getUid()).isNotNull();
+  }
+
+  @Test
+  void aGitOpsRollbackDowngradesWithTheImageThatMigrated(TestDatabase db) throws SQLException {
+    createSecret(db);
+    create("vectis-backend", "head");
+    awaitReadyAt("vectis-backend", HEAD);
+
+    editSpec("vectis-backend", spec -> {
+      spec.image = OLD_IMAGE;
+      spec.downgrade.allow = true;
+    });
+    awaitReadyAt("vectis-backend", "c9d8e7f6a5b4");
+    List<KubeletStandIn.Run> runs = kubelet.runs();
+    assertThat(runs).extracting(KubeletStandIn.Run::action).containsSubsequence("inspect",
+        "migrate", "seed", "inspect", "backup", "migrate");
+    KubeletStandIn.Run rollback = runs.get(runs.size() - 1);
+    assertThat(rollback.output()).contains("Running downgrade 5731d674e022 -> c9d8e7f6a5b4");
+    var job = client.batch().v1().jobs().inNamespace(NAMESPACE).withName(rollback.job()).get();
+    assertThat(job.getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
+        .as("the old image has no downgrade code for multi_currency").isEqualTo(IMAGE);
+    assertThat(get("vectis-backend").getStatus().lastBackup.revision).isEqualTo(HEAD);
+  }
+
+  @Test
+  void multipleHeadsStallAndHeadsWorks(TestDatabase db) throws SQLException {
+    createSecret(db);
+    create("vectis-backend", "head", TWO_HEADS_IMAGE);
+    awaitCondition("vectis-backend", "Stalled", "MultipleHeads");
+    assertThat(condition("vectis-backend", "Stalled").getMessage())
+        .contains("alembic merge heads -m \"merge_branches\"");
+    assertThat(kubelet.runs("migrate")).isEmpty();
+
+    editSpec("vectis-backend", spec -> spec.targetRevision = "heads");
+    awaitReadyAt("vectis-backend", "a3e2f1b8c9d4", "b7c4e9a1d2f3");
+  }
+
+  @Test
+  void aFailingMigrationStallsWithoutRetryUntilTheRetryTokenChanges(TestDatabase db)
+      throws SQLException {
+    createSecret(db);
+    dev.vectis.migrations.testing.VectisProject.alembic(db, "upgrade", "head");
+    create("vectis-backend", "head", BAD_IMAGE);
+    awaitCondition("vectis-backend", "Stalled", "MigrationFailed");
+    assertThat(condition("vectis-backend", "Stalled").getMessage())
+        .contains("relation \"no_such_table\" does not exist");
+    assertThat(versionRows(db)).containsExactly(HEAD);
+    await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
+        .until(() -> kubelet.runs("migrate").size() == 1);
+
+    editSpec("vectis-backend", spec -> spec.retryToken = "try-again");
+    await().atMost(Duration.ofSeconds(30)).until(() -> kubelet.runs("migrate").size() == 2);
+    awaitCondition("vectis-backend", "Stalled", "MigrationFailed");
+    assertThat(versionRows(db)).containsExactly(HEAD);
+  }
+
+  @Test
+  void anUnreachableDatabaseIsRetriedUntilItAnswers(TestDatabase db) throws Exception {
+    int closed;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      closed = socket.getLocalPort();
+    }
+    createSecret(db);
+    String goodPort = base64(Integer.toString(db.port()));
+    client.secrets().inNamespace(NAMESPACE).withName("vectis-db-app").edit(secret -> {
+      secret.getData().put("port", base64(Integer.toString(closed)));
+      return secret;
+    });
+    create("vectis-backend", "head");
+    awaitCondition("vectis-backend", "Reconciling", "WaitingForDatabase");
+    assertThat(condition("vectis-backend", "Reconciling").getMessage())
+        .startsWith("cannot reach PostgreSQL at localhost:" + closed);
+
+    client.secrets().inNamespace(NAMESPACE).withName("vectis-db-app").edit(secret -> {
+      secret.getData().put("port", goodPort);
+      return secret;
+    });
+    awaitReadyAt("vectis-backend", HEAD);
+  }
+
+  @Test
+  void aRestartedOperatorAdoptsTheRunningMigration(TestDatabase db) throws SQLException {
+    createSecret(db);
+    dev.vectis.migrations.testing.VectisProject.alembic(db, "upgrade", "head");
+    create("vectis-backend", "head", SLOW_IMAGE);
+    await().atMost(Duration.ofSeconds(30)).until(() -> {
+      var status = get("vectis-backend").getStatus();
+      return status != null && status.activeJob != null
+          && "migrate".equals(status.activeJob.action);
+    });
+    operator.close();
+    operator = startOperator();
+    awaitReadyAt("vectis-backend", "f2f2f2f2f2f2");
+    assertThat(kubelet.runs("migrate")).hasSize(1);
+    assertThat(client.batch().v1().jobs().inNamespace(NAMESPACE).list().getItems())
+        .filteredOn(job -> job.getMetadata().getName().contains("-migrate-")).hasSize(1);
+  }
+
+  @Test
+  void twoSchemaMigrationsOnOneDatabaseBothEndReady(TestDatabase db) throws SQLException {
+    createSecret(db);
+    create("vectis-backend", "head");
+    create("vectis-backend-2", "head");
+    awaitReadyAt("vectis-backend", HEAD);
+    awaitReadyAt("vectis-backend-2", HEAD);
+    assertThat(versionRows(db)).containsExactly(HEAD);
+    assertThat(kubelet.runs("migrate")).allMatch(run -> run.exitCode() == 0);
   }
 }
