@@ -16,7 +16,10 @@ import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -82,8 +85,25 @@ class OperatorEndToEndTest {
     operator = startOperator();
   }
 
+  /**
+   * What the test and the kubelet stand-in write; every client in this JVM talks to the test
+   * server the same way, so these are told apart by what they do. The operator never does them.
+   */
+  static final java.util.Set<String> HARNESS_CALLS = java.util.Set.of("/pods:create",
+      "batch/jobs/status:update", "migrations.vectis.dev/schemamigrations:create",
+      "migrations.vectis.dev/schemamigrations:update",
+      "migrations.vectis.dev/schemamigrations:patch", "/secrets:create", "/secrets:update",
+      "/secrets:patch");
+  private KubernetesClient operatorClient;
+
   private OperatorRunner startOperator() {
-    return OperatorRunner.start(client, Set.of(), null, Clock.systemUTC(),
+    if (operatorClient == null) {
+      operatorClient = new KubernetesClientBuilder()
+          .withConfig(new ConfigBuilder(Config.empty())
+              .withMasterUrl(client.getMasterUrl().toString()).build())
+          .build();
+    }
+    return OperatorRunner.start(operatorClient, Set.of(), null, Clock.systemUTC(),
         new DatabaseObserver());
   }
 
@@ -91,6 +111,7 @@ class OperatorEndToEndTest {
   void stop() {
     operator.close();
     kubelet.close();
+    operatorClient.close();
   }
 
   private static String revisionAfterHead(String id, String message, String sql) {
@@ -255,9 +276,17 @@ class OperatorEndToEndTest {
 
   @Test
   void thePasswordAppearsNowhere(TestDatabase db) {
+    ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger)
+        org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    var log = new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
+    log.start();
+    root.addAppender(log);
     createSecret(db);
     create("vectis-backend", "head");
     awaitCondition("vectis-backend", "Ready", null);
+    root.detachAppender(log);
+    assertThat(log.list).isNotEmpty().allSatisfy(event ->
+        assertThat(event.getFormattedMessage()).doesNotContain(PASSWORD));
 
     assertThat(Serialization.asYaml(get("vectis-backend"))).doesNotContain(PASSWORD);
     assertThat(Serialization.asYaml(client.batch().v1().jobs().inNamespace(NAMESPACE).list()))
@@ -439,6 +468,41 @@ class OperatorEndToEndTest {
     awaitReadyAt("vectis-backend", HEAD);
     awaitReadyAt("vectis-backend-2", HEAD);
     assertThat(versionRows(db)).containsExactly(HEAD);
-    assertThat(kubelet.runs("migrate")).allMatch(run -> run.exitCode() == 0);
+    // Every migration went through the database's lock (LockedCommandTest shows that a
+    // held lock keeps the second one waiting).
+    assertThat(kubelet.runs("migrate")).isNotEmpty().allSatisfy(run -> {
+      assertThat(run.exitCode()).isZero();
+      assertThat(run.output()).contains("migration lock: acquired");
+    });
+  }
+
+  @Test
+  void theOperatorStaysWithinItsClusterRole(TestDatabase db) throws Exception {
+    createSecret(db);
+    dev.vectis.migrations.testing.VectisProject.alembic(db, "upgrade", "head");
+    create("vectis-backend", "a3e2f1b8c9d4");
+    editSpec("vectis-backend", spec -> spec.downgrade.allow = true);
+    awaitReadyAt("vectis-backend", "a3e2f1b8c9d4", "b7c4e9a1d2f3");
+
+    RbacRules rules = RbacRules.load(ProjectPaths.root().resolve("deploy/rbac.yaml"));
+    java.util.Set<String> used = new java.util.TreeSet<>();
+    java.util.Set<String> denied = new java.util.TreeSet<>();
+    io.fabric8.mockwebserver.http.RecordedRequest request;
+    while ((request = server.takeRequest(50, java.util.concurrent.TimeUnit.MILLISECONDS))
+        != null) {
+      RbacRules.Access access = RbacRules.Access.of(request.getMethod(), request.getPath());
+      if (HARNESS_CALLS.contains(access.toString())) {
+        continue;
+      }
+      used.add(access.toString());
+      if (!rules.allows(access)) {
+        denied.add(access + "  (" + request.getMethod() + " " + request.getPath() + ")");
+      }
+    }
+    System.out.println("API calls of the operator (and the harness's reads): " + used);
+    assertThat(used).as("the run exercised the operator").contains(
+        "batch/jobs:create", "/secrets:get", "/persistentvolumeclaims:create", "/pods/log:get",
+        "migrations.vectis.dev/schemamigrations/status:update", "/events:create");
+    assertThat(denied).as("calls deploy/rbac.yaml does not allow").isEmpty();
   }
 }
