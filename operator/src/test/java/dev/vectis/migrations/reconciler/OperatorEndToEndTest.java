@@ -505,4 +505,16 @@ class OperatorEndToEndTest {
         "migrations.vectis.dev/schemamigrations/status:update", "/events:create");
     assertThat(denied).as("calls deploy/rbac.yaml does not allow").isEmpty();
   }
+
+  @Test
+  void healthAndReadinessAreServed() throws Exception {
+    operator.serveHealth(0);
+    var http = java.net.http.HttpClient.newHttpClient();
+    for (String path : List.of("/healthz", "/readyz")) {
+      await().atMost(Duration.ofSeconds(30)).until(() -> http.send(
+          java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:"
+              + operator.healthPort() + path)).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
+    }
+  }
 }
