@@ -419,27 +419,30 @@ class OperatorEndToEndTest {
   }
 
   @Test
-  void anUnreachableDatabaseIsRetriedUntilItAnswers(TestDatabase db) throws Exception {
-    int closed;
+  void aStoppedDatabaseIsWaitedForAndTheWorkResumesWhenItIsBack(@TempDir Path data)
+      throws Exception {
+    int port;
     try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-      closed = socket.getLocalPort();
+      port = socket.getLocalPort();
     }
+    var builder = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder()
+        .setDataDirectory(data).setCleanDataDirectory(false).setPort(port);
+    var postgres = builder.start();
+    TestDatabase db = new TestDatabase("localhost", port, "postgres", "postgres", "postgres");
     createSecret(db);
-    String goodPort = base64(Integer.toString(db.port()));
-    client.secrets().inNamespace(NAMESPACE).withName("vectis-db-app").edit(secret -> {
-      secret.getData().put("port", base64(Integer.toString(closed)));
-      return secret;
-    });
-    create("vectis-backend", "head");
+    create("vectis-backend", "a3e2f1b8c9d4");
+    awaitReadyAt("vectis-backend", "a3e2f1b8c9d4");
+
+    postgres.close();
+    editSpec("vectis-backend", spec -> spec.targetRevision = "head");
     awaitCondition("vectis-backend", "Reconciling", "WaitingForDatabase");
     assertThat(condition("vectis-backend", "Reconciling").getMessage())
-        .startsWith("cannot reach PostgreSQL at localhost:" + closed);
+        .startsWith("cannot reach PostgreSQL at localhost:" + port);
 
-    client.secrets().inNamespace(NAMESPACE).withName("vectis-db-app").edit(secret -> {
-      secret.getData().put("port", goodPort);
-      return secret;
-    });
-    awaitReadyAt("vectis-backend", HEAD);
+    try (var restarted = builder.start()) {
+      awaitReadyAt("vectis-backend", HEAD);
+      assertThat(versionRows(db)).containsExactly(HEAD);
+    }
   }
 
   @Test
