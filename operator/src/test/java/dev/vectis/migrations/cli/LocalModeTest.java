@@ -15,8 +15,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -261,19 +261,7 @@ class LocalModeTest {
   }
 
   private Path copyOfVectis(List<String> without) throws IOException {
-    Path copy = work.resolve("project-" + without.size());
-    Path source = vectis();
-    try (Stream<Path> files = Files.walk(source)) {
-      for (Path file : files.sorted(Comparator.naturalOrder()).toList()) {
-        Path target = copy.resolve(source.relativize(file).toString());
-        if (Files.isDirectory(file)) {
-          Files.createDirectories(target);
-        } else if (!without.contains(file.getFileName().toString())
-            && !file.toString().contains("__pycache__")) {
-          Files.copy(file, target);
-        }
-      }
-    }
-    return copy;
+    return dev.vectis.migrations.testing.VectisProject.copy(
+        work.resolve("project-" + without.size()), without, Map.of());
   }
 }

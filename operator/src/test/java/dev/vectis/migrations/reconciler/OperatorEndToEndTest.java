@@ -24,9 +24,7 @@ import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.stream.Stream;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -122,23 +120,7 @@ class OperatorEndToEndTest {
 
   private Path projectCopy(String name, List<String> without, Map<String, String> extra)
       throws IOException {
-    Path copy = images.resolve(name);
-    Path source = ProjectPaths.vectisProject();
-    try (Stream<Path> files = Files.walk(source)) {
-      for (Path file : files.sorted().toList()) {
-        Path target = copy.resolve(source.relativize(file).toString());
-        if (Files.isDirectory(file)) {
-          Files.createDirectories(target);
-        } else if (!without.contains(file.getFileName().toString())
-            && !file.toString().contains("__pycache__")) {
-          Files.copy(file, target);
-        }
-      }
-    }
-    for (Map.Entry<String, String> file : extra.entrySet()) {
-      Files.writeString(copy.resolve(file.getKey()), file.getValue());
-    }
-    return copy;
+    return dev.vectis.migrations.testing.VectisProject.copy(images.resolve(name), without, extra);
   }
 
   private void editSpec(String name, java.util.function.Consumer<SchemaMigrationSpec> change) {

@@ -3,12 +3,15 @@ package dev.vectis.migrations.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vectis.migrations.local.ProcessRunner;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /** examples/vectis-backend driven with the real Alembic against a test database. */
 public final class VectisProject {
@@ -28,6 +31,30 @@ public final class VectisProject {
   public static String seed(TestDatabase db) {
     return run(ProjectPaths.vectisProject(), db,
         List.of(ExternalTools.python().toString(), "-m", "vectis.core.seed"));
+  }
+
+  /**
+   * A copy of examples/vectis-backend in {@code target}, without the files named in
+   * {@code without} and with {@code extra} files (path relative to the project → content).
+   */
+  public static Path copy(Path target, List<String> without, Map<String, String> extra)
+      throws IOException {
+    Path source = ProjectPaths.vectisProject();
+    try (Stream<Path> files = Files.walk(source)) {
+      for (Path file : files.sorted().toList()) {
+        Path copied = target.resolve(source.relativize(file).toString());
+        if (Files.isDirectory(file)) {
+          Files.createDirectories(copied);
+        } else if (!without.contains(file.getFileName().toString())
+            && !file.toString().contains("__pycache__")) {
+          Files.copy(file, copied);
+        }
+      }
+    }
+    for (Map.Entry<String, String> file : extra.entrySet()) {
+      Files.writeString(target.resolve(file.getKey()), file.getValue());
+    }
+    return target;
   }
 
   public static List<String> versionRows(TestDatabase db) throws SQLException {
