@@ -86,6 +86,8 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
         status.activeJob = null;
       } else if (!finished(job)) {
         runningJob = status.activeJob.action;
+      } else if (!succeeded(job) && JobLogs.read(client, job).isBlank()) {
+        return retryJobThatNeverRan(client, resource, job, events);
       } else {
         events.publish(recordFinishedJob(client, resource, job, graphs, generation));
       }
@@ -136,6 +138,26 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
    */
   private static void writeStatus(KubernetesClient client, SchemaMigration resource) {
     client.resource(resource).updateStatus();
+  }
+
+  /**
+   * A Job that failed before its container printed anything (the pod was evicted, or the image
+   * could not be pulled) says nothing about the migration: it is a transient fault. The Job is
+   * removed and, after a delay that grows while it lasts, created again under the same name.
+   */
+  private UpdateControl<SchemaMigration> retryJobThatNeverRan(KubernetesClient client,
+      SchemaMigration resource, Job job, Events events) {
+    SchemaMigrationStatus status = resource.getStatus();
+    String message = "the " + status.activeJob.action + " Job " + job.getMetadata().getName()
+        + " failed before its container ran (evicted, or its image could not be pulled); it "
+        + "will be created again";
+    client.batch().v1().jobs().inNamespace(namespace(resource)).resource(job)
+        .withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.BACKGROUND)
+        .delete();
+    status.activeJob = null;
+    events.publish(List.of("Reconciling/JobNotStarted: " + message));
+    writeStatus(client, resource);
+    return UpdateControl.<SchemaMigration>noUpdate().rescheduleAfter(backoff(status));
   }
 
   /** Turns a finished Job into status: its result, or the failure a person must look at. */

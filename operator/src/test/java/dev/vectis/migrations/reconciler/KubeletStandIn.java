@@ -82,9 +82,26 @@ final class KubeletStandIn implements AutoCloseable {
     return runs.stream().filter(r -> r.action().equals(action)).toList();
   }
 
+  /** The next Job of these images fails before its container runs, as after an eviction. */
+  private final java.util.Set<String> evictNext = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  void evictNextPodOf(String image) {
+    evictNext.add(image);
+  }
+
   private void run(Job job) {
     String namespace = job.getMetadata().getNamespace();
     String name = job.getMetadata().getName();
+    String image = job.getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
+    if (evictNext.remove(image)) {
+      runs.add(new Run(name, "evicted", -2, ""));
+      Job evicted = client.batch().v1().jobs().inNamespace(namespace).withName(name).get();
+      evicted.setStatus(new JobStatusBuilder().withFailed(1).withConditions(
+          new JobConditionBuilder().withType("Failed").withStatus("True")
+              .withReason("BackoffLimitExceeded").build()).build());
+      client.batch().v1().jobs().inNamespace(namespace).resource(evicted).updateStatus();
+      return;
+    }
     String pod = name + "-x7k2p";
     client.pods().inNamespace(namespace).resource(new PodBuilder()
         .withNewMetadata().withName(pod).withNamespace(namespace)

@@ -502,4 +502,21 @@ class OperatorEndToEndTest {
           java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
     }
   }
+
+  @Test
+  void aPodThatNeverRanIsATransientFaultAndTheJobIsCreatedAgain(TestDatabase db)
+      throws SQLException {
+    createSecret(db);
+    dev.vectis.migrations.testing.VectisProject.alembic(db, "upgrade", "head");
+    kubelet.evictNextPodOf(SLOW_IMAGE);
+    create("vectis-backend", "head", SLOW_IMAGE);
+    await().atMost(Duration.ofSeconds(30)).until(() -> client.v1().events()
+        .inNamespace(NAMESPACE).list().getItems().stream()
+        .anyMatch(event -> "JobNotStarted".equals(event.getReason())));
+    awaitReadyAt("vectis-backend", "f2f2f2f2f2f2");
+    assertThat(kubelet.runs()).extracting(KubeletStandIn.Run::action)
+        .containsExactly("evicted", "inspect", "migrate", "seed");
+    assertThat(get("vectis-backend").getStatus().conditions)
+        .noneMatch(c -> "Stalled".equals(c.getType()) && "True".equals(c.getStatus()));
+  }
 }
