@@ -12,7 +12,7 @@ public final class LocalRestore {
   private LocalRestore() {}
 
   /** The pg_restore arguments of docs/restore.md, for {@code dump} into the database. */
-  public static List<String> command(Path pgRestore, ConnectionSettings database, Path dump) {
+  private static List<String> command(Path pgRestore, ConnectionSettings database, Path dump) {
     return List.of(pgRestore.toString(), "--clean", "--if-exists", "--single-transaction",
         "--no-owner", "--dbname", database.database(), dump.toString());
   }

@@ -79,10 +79,6 @@ public final class OperatorRunner implements AutoCloseable {
     }
   }
 
-  public Operator operator() {
-    return operator;
-  }
-
   @Override
   public void close() {
     if (health != null) {

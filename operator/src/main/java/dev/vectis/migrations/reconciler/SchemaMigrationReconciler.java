@@ -76,6 +76,7 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
     Events events = new Events(client, resource);
     GraphCache graphs = new GraphCache(client, resource);
 
+    DatabaseObserver.Observed database = databases.observe(client, resource);
     String runningJob = null;
     if (status.activeJob != null) {
       Job job = client.batch().v1().jobs().inNamespace(namespace(resource))
@@ -86,14 +87,15 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
         status.activeJob = null;
       } else if (!finished(job)) {
         runningJob = status.activeJob.action;
-      } else if (!succeeded(job) && JobLogs.read(client, job).isBlank()) {
-        return retryJobThatNeverRan(client, resource, job, events);
       } else {
-        events.publish(recordFinishedJob(client, resource, job, graphs, generation));
+        String log = JobLogs.read(client, job);
+        if (!succeeded(job) && log.isBlank()) {
+          return retryJobThatNeverRan(client, resource, job, events);
+        }
+        events.publish(recordFinishedJob(resource, job, log, graphs, database, generation));
       }
     }
 
-    DatabaseObserver.Observed database = databases.observe(client, resource);
     Inspection specImage = graphs.get(resource.getSpec().image);
     String applied = status.appliedImage;
     Inspection appliedImage = applied == null || applied.equals(resource.getSpec().image)
@@ -161,13 +163,11 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
   }
 
   /** Turns a finished Job into status: its result, or the failure a person must look at. */
-  private List<String> recordFinishedJob(KubernetesClient client, SchemaMigration resource,
-      Job job, GraphCache graphs, long generation) {
+  private List<String> recordFinishedJob(SchemaMigration resource, Job job, String log,
+      GraphCache graphs, DatabaseObserver.Observed database, long generation) {
     SchemaMigrationStatus status = resource.getStatus();
     ActiveJob active = status.activeJob;
     boolean succeeded = succeeded(job);
-    String log = JobLogs.read(client, job);
-    DatabaseObserver.Observed database = databases.observe(client, resource);
     String deadline = deadlineExceeded(job) ? " (killed at its deadline of "
         + job.getSpec().getActiveDeadlineSeconds() + "s)" : "";
     switch (active.action) {

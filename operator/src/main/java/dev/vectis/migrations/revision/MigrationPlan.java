@@ -34,8 +34,4 @@ public record MigrationPlan(List<String> resolvedTarget, List<Step> steps,
       return upgrade ? "up" : "down";
     }
   }
-
-  public boolean isEmpty() {
-    return steps.isEmpty();
-  }
 }

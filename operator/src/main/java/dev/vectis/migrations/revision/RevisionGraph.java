@@ -310,34 +310,6 @@ public final class RevisionGraph {
     return bases;
   }
 
-  /** The revision ids a revision's {@code depends_on} resolves to. */
-  public List<String> resolvedDependencies(String id) {
-    return node(id).resolvedDeps;
-  }
-
-  /** {@code down_revision} plus the dependencies not already implied by an ancestor. */
-  public List<String> normalizedDownRevisions(String id) {
-    return node(id).normalizedDown;
-  }
-
-  /** The revision and every revision it needs, dependencies included. */
-  public Set<String> ancestorsOf(Collection<String> ids) {
-    List<Node> nodes = new ArrayList<>();
-    for (String id : ids) {
-      nodes.add(node(id));
-    }
-    return ids(ancestors(nodes, true, false), LinkedHashSet::new);
-  }
-
-  /** The revisions a revision leads to, dependencies included, and itself. */
-  public Set<String> descendantsOf(Collection<String> ids) {
-    List<Node> nodes = new ArrayList<>();
-    for (String id : ids) {
-      nodes.add(node(id));
-    }
-    return ids(iterate(n -> n.allNextrev, nodes, map, false), LinkedHashSet::new);
-  }
-
   Node node(String id) {
     Node node = byId.get(id);
     if (node == null) {
