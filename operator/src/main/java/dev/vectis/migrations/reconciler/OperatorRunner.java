@@ -4,6 +4,9 @@ import com.sun.net.httpserver.HttpServer;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -14,16 +17,18 @@ import java.util.Set;
 /**
  * Starts the operator: JOSDK with server-side apply off (the same code then runs against a
  * test API server and a real cluster), the SchemaMigration controller on the watched
- * namespaces, optional leader election, and {@code /healthz} + {@code /readyz}.
+ * namespaces, optional leader election, and {@code /healthz}, {@code /readyz}, {@code /metrics}.
  */
 public final class OperatorRunner implements AutoCloseable {
   public static final String LEASE_NAME = "schema-migration-operator";
 
   private final Operator operator;
+  private final PrometheusMeterRegistry registry;
   private HttpServer health;
 
-  private OperatorRunner(Operator operator) {
+  private OperatorRunner(Operator operator, PrometheusMeterRegistry registry) {
     this.operator = operator;
+    this.registry = registry;
   }
 
   /**
@@ -32,8 +37,10 @@ public final class OperatorRunner implements AutoCloseable {
    */
   public static OperatorRunner start(KubernetesClient client, Set<String> namespaces,
       String leaseNamespace, Clock clock, DatabaseObserver databases) {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Operator operator = new Operator(overrider -> {
       overrider.withKubernetesClient(client)
+          .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(registry))
           .withUseSSAToPatchPrimaryResource(false)
           .withSSABasedCreateUpdateMatchForDependentResources(false)
           .withCloseClientOnStop(false);
@@ -42,7 +49,8 @@ public final class OperatorRunner implements AutoCloseable {
             new LeaderElectionConfiguration(LEASE_NAME, leaseNamespace));
       }
     });
-    operator.register(new SchemaMigrationReconciler(clock, databases), configuration -> {
+    operator.register(new SchemaMigrationReconciler(clock, databases,
+        new OperatorMetrics(registry)), configuration -> {
       if (namespaces.isEmpty()) {
         configuration.watchingAllNamespaces();
       } else {
@@ -50,10 +58,13 @@ public final class OperatorRunner implements AutoCloseable {
       }
     });
     operator.start();
-    return new OperatorRunner(operator);
+    return new OperatorRunner(operator, registry);
   }
 
-  /** Serves /healthz (the process runs) and /readyz (every informer is synced and healthy). */
+  /**
+   * Serves /healthz (the process runs), /readyz (every informer is synced and healthy) and
+   * /metrics (Prometheus: JOSDK's metrics and ours).
+   */
   public OperatorRunner serveHealth(int port) throws IOException {
     health = HttpServer.create(new InetSocketAddress(port), 0);
     health.createContext("/healthz", exchange -> respond(exchange, 200, "ok"));
@@ -61,6 +72,10 @@ public final class OperatorRunner implements AutoCloseable {
       boolean ready = operator.getRuntimeInfo().isStarted()
           && operator.getRuntimeInfo().allEventSourcesAreHealthy();
       respond(exchange, ready ? 200 : 503, ready ? "ready" : "not ready");
+    });
+    health.createContext("/metrics", exchange -> {
+      exchange.getResponseHeaders().add("Content-Type", "text/plain; version=0.0.4");
+      respond(exchange, 200, registry.scrape());
     });
     health.start();
     return this;

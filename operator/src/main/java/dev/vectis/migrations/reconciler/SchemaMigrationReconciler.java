@@ -48,10 +48,13 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
 
   private final Clock clock;
   private final DatabaseObserver databases;
+  private final OperatorMetrics metrics;
 
-  public SchemaMigrationReconciler(Clock clock, DatabaseObserver databases) {
+  public SchemaMigrationReconciler(Clock clock, DatabaseObserver databases,
+      OperatorMetrics metrics) {
     this.clock = clock;
     this.databases = databases;
+    this.metrics = metrics;
   }
 
   @Override
@@ -138,8 +141,9 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
    * Replaces the status (PUT on the status subresource, checked against the resourceVersion
    * we read): a concurrent change makes it fail, and the reconcile is retried on fresh data.
    */
-  private static void writeStatus(KubernetesClient client, SchemaMigration resource) {
+  private void writeStatus(KubernetesClient client, SchemaMigration resource) {
     client.resource(resource).updateStatus();
+    metrics.observed(resource);
   }
 
   /**
@@ -184,6 +188,8 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
       }
       case "backup" -> {
         Optional<BackupScript.Result> result = BackupScript.parse(log);
+        metrics.backupFinished(succeeded && result.isPresent(),
+            result.map(BackupScript.Result::sizeBytes).orElse(0L));
         if (succeeded && result.isPresent()) {
           // Where to find it: the claim, and the path inside the volume.
           String file = java.nio.file.Path.of(result.get().path()).getFileName().toString();
@@ -207,6 +213,8 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
             + ": " + MigrationOutput.failureSummary(log, database.masker()), generation, now());
       }
       default -> {
+        metrics.migrationFinished(active.direction, succeeded, Duration.between(
+            Instant.parse(active.startedAt), clock.instant()));
         if (!succeeded) {
           return StatusWriter.failed(status, Reasons.MIGRATION_FAILED, "alembic "
               + active.direction + " " + active.target + " failed" + deadline + ": "

@@ -519,4 +519,24 @@ class OperatorEndToEndTest {
     assertThat(get("vectis-backend").getStatus().conditions)
         .noneMatch(c -> "Stalled".equals(c.getType()) && "True".equals(c.getStatus()));
   }
+
+  @Test
+  void metricsAreScrapedAfterAMigration(TestDatabase db) throws Exception {
+    operator.serveHealth(0);
+    createSecret(db);
+    create("vectis-backend", "head");
+    awaitReadyAt("vectis-backend", HEAD);
+    var http = java.net.http.HttpClient.newHttpClient();
+    String metrics = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+        "http://localhost:" + operator.healthPort() + "/metrics")).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    assertThat(metrics)
+        .contains("schemamigration_migrations_total{direction=\"upgrade\",result=\"succeeded\"} 1.0")
+        .contains("schemamigration_migration_duration_seconds_count{direction=\"upgrade\","
+            + "result=\"succeeded\"} 1")
+        .contains("schemamigration_info{current=\"5731d674e022\",name=\"vectis-backend\","
+            + "namespace=\"shop\",phase=\"Ready\",target=\"5731d674e022\"} 1\n")
+        .contains("schemamigration_stalled 0.0")
+        .containsPattern("(?m)^operator_sdk_\\w+");
+  }
 }
