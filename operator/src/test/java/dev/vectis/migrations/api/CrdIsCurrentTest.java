@@ -18,8 +18,9 @@ class CrdIsCurrentTest {
     Path generated = ProjectPaths.root().resolve(GENERATED);
     assertThat(generated).as("the crd-generator-maven-plugin output").exists();
     assertThat(Files.readString(ProjectPaths.crd()))
-        .as("crds/ is stale; refresh it with:\n  mvn -B -DskipTests package && cp %s crds/\n",
-            GENERATED)
+        .as("crds/ is stale; refresh it (and the chart's copy) with:\n  mvn -B -DskipTests "
+            + "package && cp %s crds/ && cp %s helm/schema-migration-operator/crds/\n",
+            GENERATED, GENERATED)
         .isEqualTo(Files.readString(generated));
   }
 }
