@@ -138,11 +138,25 @@ class HelmChartTest {
         .set("metrics.serviceMonitor.enabled", true).set("metrics.service.enabled", false)
         .set("serviceAccount.create", false).set("serviceAccount.name", "existing")
         .set("rbac.create", false).set("nodeSelector.pool", "ops")
-        .set("podAnnotations.team", "platform"));
+        .set("podAnnotations.team", "platform").set("jvmOptions", "-Xmx300m")
+        .set("resources.limits.memory", "1Gi").set("imagePullSecrets[0].name", "regcred")
+        .set("tolerations[0].key", "dedicated").set("tolerations[0].operator", "Exists")
+        .set("affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution"
+            + ".nodeSelectorTerms[0].matchExpressions[0].key", "zone")
+        .set("affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution"
+            + ".nodeSelectorTerms[0].matchExpressions[0].operator", "Exists")
+        .set("metrics.serviceMonitor.interval", "15s")
+        .set("metrics.serviceMonitor.labels.release", "prometheus"));
     JsonNode deployment = only(documents, "Deployment");
     assertThat(deployment.toString()).contains(":1.2.3\"", "\"Always\"", "--health-port=9090",
         "\"DEBUG\"", "\"pool\":\"ops\"", "\"team\":\"platform\"",
-        "\"serviceAccountName\":\"existing\"");
+        "\"serviceAccountName\":\"existing\"", "-Xmx300m", "\"memory\":\"1Gi\"",
+        "\"regcred\"", "\"dedicated\"", "\"key\":\"zone\"");
+    JsonNode serviceMonitor = only(documents, "ServiceMonitor");
+    assertThat(serviceMonitor.path("metadata").path("labels").path("release").asText())
+        .isEqualTo("prometheus");
+    assertThat(serviceMonitor.path("spec").path("endpoints").get(0).path("interval").asText())
+        .isEqualTo("15s");
     assertThat(only(documents, "ServiceMonitor").path("spec").path("endpoints").get(0)
         .path("path").asText()).isEqualTo("/metrics");
     assertThat(all(documents, "Service")).isEmpty();
