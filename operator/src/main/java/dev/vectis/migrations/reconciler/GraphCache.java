@@ -18,7 +18,7 @@ import java.util.Map;
  * Revision graphs per image, kept in a ConfigMap owned by the SchemaMigration
  * ({@code <name>-revisions}), so a restarted operator does not inspect an image again.
  */
-final class GraphCache {
+public final class GraphCache {
   private final KubernetesClient client;
   private final SchemaMigration resource;
 
@@ -83,7 +83,7 @@ final class GraphCache {
   }
 
   /** A ConfigMap key for an image reference (which may hold ':' and '/'). */
-  static String key(String image) {
+  public static String key(String image) {
     try {
       return "graph-" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
           .digest(image.getBytes(StandardCharsets.UTF_8))).substring(0, 20);

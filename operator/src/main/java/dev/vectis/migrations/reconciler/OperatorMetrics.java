@@ -54,8 +54,8 @@ public final class OperatorMetrics {
     }
   }
 
-  /** After every reconcile: the info series of this SchemaMigration. */
-  void observed(SchemaMigration resource) {
+  /** After every reconcile: the info series of this SchemaMigration (reconciles run in parallel). */
+  synchronized void observed(SchemaMigration resource) {
     latest.put(resource.getMetadata().getNamespace() + "/" + resource.getMetadata().getName(),
         copyOf(resource));
     List<MultiGauge.Row<?>> rows = new ArrayList<>();

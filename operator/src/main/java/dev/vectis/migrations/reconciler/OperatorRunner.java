@@ -74,8 +74,15 @@ public final class OperatorRunner implements AutoCloseable {
       respond(exchange, ready ? 200 : 503, ready ? "ready" : "not ready");
     });
     health.createContext("/metrics", exchange -> {
+      String body;
+      try {
+        body = registry.scrape();
+      } catch (RuntimeException e) {
+        respond(exchange, 500, "cannot collect metrics: " + e.getMessage());
+        return;
+      }
       exchange.getResponseHeaders().add("Content-Type", "text/plain; version=0.0.4");
-      respond(exchange, 200, registry.scrape());
+      respond(exchange, 200, body);
     });
     health.start();
     return this;

@@ -18,6 +18,7 @@ import dev.vectis.migrations.revision.InspectionScript;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
@@ -75,6 +76,7 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
       resource.setStatus(new SchemaMigrationStatus());
     }
     SchemaMigrationStatus status = resource.getStatus();
+    String statusBefore = Serialization.asJson(status);
     long generation = resource.getMetadata().getGeneration();
     Events events = new Events(client, resource);
     GraphCache graphs = new GraphCache(client, resource);
@@ -129,7 +131,10 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
       }
       return UpdateControl.noUpdate();
     }
-    writeStatus(client, resource);
+    if (!Serialization.asJson(status).equals(statusBefore)) {
+      writeStatus(client, resource);
+    }
+    metrics.observed(resource);
     UpdateControl<SchemaMigration> update = UpdateControl.noUpdate();
     if (decision.state() == Decision.State.RECONCILING && runningJob == null) {
       return update.rescheduleAfter(backoff(status));
