@@ -4,6 +4,7 @@ import dev.vectis.migrations.api.SchemaMigration;
 import dev.vectis.migrations.database.ConnectionSettings;
 import dev.vectis.migrations.local.EmbeddedDatabase;
 import dev.vectis.migrations.local.LocalAlembic;
+import dev.vectis.migrations.local.LocalEngine;
 import dev.vectis.migrations.plan.SpecValidator;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -89,6 +90,14 @@ final class LocalOptions {
         ? "schemamigration" : resource.getMetadata().getName();
     Path root = backupDir != null ? backupDir : Path.of(".schema-migration/backups");
     return root.resolve(namespace).resolve(name).toAbsolutePath();
+  }
+
+  /** The local engine for this resource and database. */
+  LocalEngine engine(SchemaMigration resource, Database database, boolean dryRun,
+      java.io.PrintStream out) {
+    return new LocalEngine(resource, database.settings(), new LocalEngine.Options(
+        projectDir.toAbsolutePath(), backupDir(resource), python(), alembic, pgDump(), dryRun,
+        out), java.time.Clock.systemUTC());
   }
 
   /** The database to use, and the embedded server to stop afterwards (or null). */

@@ -10,7 +10,6 @@ import dev.vectis.migrations.api.SchemaMigrationStatus;
 import dev.vectis.migrations.local.LocalEngine;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -49,10 +48,7 @@ final class MigrateCommand implements Callable<Integer> {
     try (LocalOptions.Database database = local.database()) {
       out.println("==> " + resource.getMetadata().getName() + ": " + resource.getSpec().image
           + " -> " + resource.getSpec().targetRevision + " on " + database.describe());
-      LocalEngine engine = new LocalEngine(resource, database.settings(),
-          new LocalEngine.Options(local.projectDir.toAbsolutePath(), local.backupDir(resource),
-              local.python(), local.alembic, local.pgDump(), dryRun, out), Clock.systemUTC());
-      LocalEngine.Outcome outcome = engine.migrate();
+      LocalEngine.Outcome outcome = local.engine(resource, database, dryRun, out).migrate();
       print(out, outcome.status(), output);
       return outcome.exitCode();
     } catch (ResourceFile.InvalidInput | IllegalArgumentException e) {

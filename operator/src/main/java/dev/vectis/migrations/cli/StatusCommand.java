@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -37,10 +36,7 @@ final class StatusCommand implements Callable<Integer> {
     }
     try (LocalOptions.Database database = local.database()) {
       Path backups = local.backupDir(resource);
-      LocalEngine engine = new LocalEngine(resource, database.settings(),
-          new LocalEngine.Options(local.projectDir.toAbsolutePath(), backups, local.python(),
-              local.alembic, local.pgDump(), true, out), Clock.systemUTC());
-      LocalEngine.Outcome outcome = engine.inspectOnly();
+      LocalEngine.Outcome outcome = local.engine(resource, database, true, out).inspectOnly();
       SchemaMigrationStatus status = outcome.status();
       row(out, "SchemaMigration", resource.getMetadata().getNamespace() + "/"
           + resource.getMetadata().getName());

@@ -1,6 +1,7 @@
 package dev.vectis.migrations.database;
 
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -49,6 +50,17 @@ public final class VersionTableReader {
       }
     }
     return rows;
+  }
+
+  /** What one connection saw: the rows and the server's major version. */
+  public record Observed(List<String> rows, int serverMajor) {}
+
+  /** Connects, reads the rows and the server version, and closes. */
+  public Observed observe(ConnectionSettings settings) throws SQLException {
+    try (Connection connection = DriverManager.getConnection(settings.jdbcUrl(),
+        settings.jdbcProperties())) {
+      return new Observed(read(connection), serverMajorVersion(connection));
+    }
   }
 
   /** The server's major version, e.g. 15 (it picks the default backup image). */

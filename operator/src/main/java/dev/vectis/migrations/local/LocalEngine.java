@@ -22,8 +22,6 @@ import dev.vectis.migrations.plan.StatusWriter;
 import dev.vectis.migrations.revision.InspectionScript;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -140,9 +138,8 @@ public final class LocalEngine {
   }
 
   private DatabaseState readDatabase() {
-    try (Connection connection = DriverManager.getConnection(database.jdbcUrl(),
-        database.jdbcProperties())) {
-      return new DatabaseState.Rows(versionTable().read(connection));
+    try {
+      return new DatabaseState.Rows(versionTable().observe(database).rows());
     } catch (SQLException e) {
       return new DatabaseState.Unavailable(DatabaseProblem.classify(e, database).message());
     }

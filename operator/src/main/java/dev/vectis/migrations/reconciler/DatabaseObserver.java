@@ -13,8 +13,6 @@ import dev.vectis.migrations.plan.DatabaseState;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.Base64;
 import java.util.HashMap;
@@ -59,12 +57,11 @@ public class DatabaseObserver {
     } catch (DatabaseConfigException e) {
       return unavailable(e.getMessage());
     }
-    try (Connection connection = DriverManager.getConnection(settings.jdbcUrl(),
-        settings.jdbcProperties())) {
-      var rows = VersionTableReader.of(spec.alembic.versionTableSchema,
-          spec.alembic.versionTable).read(connection);
-      return new Observed(new DatabaseState.Rows(rows), access,
-          VersionTableReader.serverMajorVersion(connection), settings.masker());
+    try {
+      VersionTableReader.Observed observed = VersionTableReader.of(
+          spec.alembic.versionTableSchema, spec.alembic.versionTable).observe(settings);
+      return new Observed(new DatabaseState.Rows(observed.rows()), access,
+          observed.serverMajor(), settings.masker());
     } catch (SQLException e) {
       return new Observed(new DatabaseState.Unavailable(
           DatabaseProblem.classify(e, settings).message()), access, 0, settings.masker());
