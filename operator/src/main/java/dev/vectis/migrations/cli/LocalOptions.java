@@ -2,9 +2,12 @@ package dev.vectis.migrations.cli;
 
 import dev.vectis.migrations.api.SchemaMigration;
 import dev.vectis.migrations.database.ConnectionSettings;
+import dev.vectis.migrations.database.DatabaseIdentity;
+import dev.vectis.migrations.database.PasswordSources;
 import dev.vectis.migrations.local.EmbeddedDatabase;
 import dev.vectis.migrations.local.LocalAlembic;
 import dev.vectis.migrations.local.LocalEngine;
+import dev.vectis.migrations.local.LocalState;
 import dev.vectis.migrations.plan.SpecValidator;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,9 +27,20 @@ final class LocalOptions {
   Path projectDir;
 
   @Option(names = "--database-url", paramLabel = "URL",
-      description = "postgresql://user:password@host:port/db[?sslmode=...]; default: an "
-          + "embedded PostgreSQL in --data-dir.")
+      description = "postgresql://user@host:port/db[?sslmode=...]; default: an embedded "
+          + "PostgreSQL in --data-dir. The password comes from --password-file, PGPASSWORD or "
+          + "~/.pgpass (PGPASSFILE), not from the URL: a command line is visible to every "
+          + "local user.")
   String databaseUrl;
+
+  @Option(names = "--password-file", paramLabel = "FILE",
+      description = "A file whose first line is the database password.")
+  Path passwordFile;
+
+  @Option(names = "--state-dir", paramLabel = "DIR",
+      description = "Where each SchemaMigration's status is kept per database between runs "
+          + "(default: .schema-migration/state).")
+  Path stateDir;
 
   @Option(names = "--data-dir", defaultValue = ".schema-migration/pg", paramLabel = "DIR",
       description = "Data of the embedded PostgreSQL (default: ${DEFAULT-VALUE}).")
@@ -64,14 +78,49 @@ final class LocalOptions {
   /** The database: {@code --database-url}, or the embedded one (started, to be closed). */
   Database database() throws ResourceFile.InvalidInput, IOException {
     if (databaseUrl != null) {
-      try {
-        return new Database(ConnectionSettings.fromUrl(databaseUrl), null);
-      } catch (IllegalArgumentException e) {
-        throw new ResourceFile.InvalidInput("--database-url " + e.getMessage());
-      }
+      return new Database(urlSettings(databaseUrl, passwordFile), null);
     }
     EmbeddedDatabase embedded = EmbeddedDatabase.start(dataDir.toAbsolutePath());
     return new Database(embedded.settings(), embedded);
+  }
+
+  /**
+   * Settings from {@code --database-url}, the password from a safe source; a password in the
+   * URL still works, with a warning.
+   */
+  static ConnectionSettings urlSettings(String url, Path passwordFile)
+      throws ResourceFile.InvalidInput {
+    ConnectionSettings settings;
+    try {
+      settings = ConnectionSettings.fromUrl(url);
+    } catch (IllegalArgumentException e) {
+      throw new ResourceFile.InvalidInput("--database-url " + e.getMessage());
+    }
+    if (settings.password() != null) {
+      System.err.println("warning: the password in --database-url can be read by every local "
+          + "user in the process list; give it with PGPASSWORD, ~/.pgpass or --password-file");
+      return settings;
+    }
+    try {
+      return PasswordSources.find(settings, passwordFile, System.getenv())
+          .map(password -> new ConnectionSettings(settings.host(), settings.port(),
+              settings.database(), settings.user(), password, settings.sslMode()))
+          .orElse(settings);
+    } catch (IllegalArgumentException e) {
+      throw new ResourceFile.InvalidInput(e.getMessage());
+    }
+  }
+
+  /** Where this resource's status is kept for this database. */
+  LocalState state(SchemaMigration resource, ConnectionSettings settings) {
+    Path root = stateDir != null ? stateDir : Path.of(".schema-migration/state");
+    return LocalState.of(root.toAbsolutePath(), DatabaseIdentity.of(settings),
+        namespace(resource), resource.getMetadata().getName());
+  }
+
+  private static String namespace(SchemaMigration resource) {
+    return resource.getMetadata().getNamespace() == null ? "default"
+        : resource.getMetadata().getNamespace();
   }
 
   String python() {
@@ -96,8 +145,8 @@ final class LocalOptions {
   LocalEngine engine(SchemaMigration resource, Database database, boolean dryRun,
       java.io.PrintStream out) {
     return new LocalEngine(resource, database.settings(), new LocalEngine.Options(
-        projectDir.toAbsolutePath(), backupDir(resource), python(), alembic, pgDump(), dryRun,
-        out), java.time.Clock.systemUTC());
+        projectDir.toAbsolutePath(), backupDir(resource), state(resource, database.settings()),
+        python(), alembic, pgDump(), dryRun, out), java.time.Clock.systemUTC());
   }
 
   /** The database to use, and the embedded server to stop afterwards (or null). */

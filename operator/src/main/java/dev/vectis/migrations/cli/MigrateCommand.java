@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
     description = {"Brings a database to a SchemaMigration's target without Kubernetes: the "
         + "operator's engine and safety rules, with Alembic, pg_dump and the seed run as local "
         + "processes.",
-        "Exit 0: Ready; 1: stalled or failed (the reason is printed); 2: bad input."})
+        "Exit 0: Ready; 1: stalled or failed (the reason is printed); 2: bad input; 130: interrupted (where the database stands is printed)."})
 final class MigrateCommand implements Callable<Integer> {
   enum Output { text, yaml, json }
 
@@ -63,9 +63,10 @@ final class MigrateCommand implements Callable<Integer> {
   static void print(PrintStream out, SchemaMigrationStatus status, Output output) {
     try {
       if (output == Output.text) {
-        out.println("status: " + status.phase + ", at "
-            + (status.currentRevision == null || status.currentRevision.isEmpty() ? "base"
-                : status.currentRevision));
+        // null: the database was never read; never say "base" for that.
+        out.println("status: " + status.phase + ", at " + (status.currentRevision == null
+            ? "an unknown revision (the database could not be read)"
+            : status.currentRevision.isEmpty() ? "base" : status.currentRevision));
         return;
       }
       ObjectMapper mapper = output == Output.json ? new ObjectMapper()

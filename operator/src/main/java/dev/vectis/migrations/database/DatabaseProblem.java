@@ -1,5 +1,7 @@
 package dev.vectis.migrations.database;
 
+import dev.vectis.migrations.plan.DatabaseState;
+import dev.vectis.migrations.plan.Reason;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
@@ -17,7 +19,27 @@ public record DatabaseProblem(Kind kind, String message, boolean transientProble
     DATABASE_MISSING,
     PERMISSION_DENIED,
     TLS_REQUIRED,
+    /** The version table exists but is not Alembic's (no version_num column). */
+    INVALID_VERSION_TABLE,
     OTHER
+  }
+
+  /**
+   * What the decision sees: a transient problem is waited for, a permanent one stalls with
+   * the reason a person acts on.
+   */
+  public DatabaseState state() {
+    if (transientProblem) {
+      return new DatabaseState.Unavailable(message);
+    }
+    Reason reason = switch (kind) {
+      case AUTHENTICATION_FAILED -> Reason.DatabaseAuthFailed;
+      case DATABASE_MISSING -> Reason.DatabaseNotFound;
+      case PERMISSION_DENIED -> Reason.PermissionDenied;
+      case INVALID_VERSION_TABLE -> Reason.InvalidVersionTable;
+      default -> Reason.InvalidSpec;
+    };
+    return new DatabaseState.Unusable(reason, message);
   }
 
   /** Classifies a JDBC failure; the message is masked and names the database and user. */
@@ -43,6 +65,11 @@ public record DatabaseProblem(Kind kind, String message, boolean transientProble
     if (state.equals("42501")) {
       return new DatabaseProblem(Kind.PERMISSION_DENIED, "permission denied for user \""
           + settings.user() + "\": " + settings.masker().mask(firstLine(text)), false);
+    }
+    if (state.equals("42703")) {
+      return new DatabaseProblem(Kind.INVALID_VERSION_TABLE, "the version table exists but is "
+          + "not Alembic's: " + settings.masker().mask(firstLine(text)) + "; point "
+          + "spec.alembic.versionTable (and versionTableSchema) at Alembic's table", false);
     }
     if (state.startsWith("08") || state.equals("57P03") || hasCause(error)) {
       return new DatabaseProblem(Kind.UNREACHABLE, "cannot reach PostgreSQL at " + where

@@ -32,10 +32,13 @@ public final class SecretMasker {
     List<String> secrets = new ArrayList<>();
     for (String value : secretValues) {
       if (value != null && value.length() >= 3) {
-        secrets.add(value);
         String encoded = URLEncoder.encode(value, StandardCharsets.UTF_8);
-        if (!encoded.equals(value)) {
-          secrets.add(encoded);
+        // As is, URL-encoded, and with % doubled as configparser and SQLAlchemy print it.
+        for (String form : List.of(value, encoded, value.replace("%", "%%"),
+            encoded.replace("%", "%%"), encoded.replace("+", "%20"))) {
+          if (!secrets.contains(form)) {
+            secrets.add(form);
+          }
         }
       }
     }

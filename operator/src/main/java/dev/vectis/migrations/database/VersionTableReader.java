@@ -52,15 +52,44 @@ public final class VersionTableReader {
     return rows;
   }
 
-  /** What one connection saw: the rows and the server's major version. */
-  public record Observed(List<String> rows, int serverMajor) {}
+  /**
+   * The schema the version table is in, or will be created in: the spec's schema, else the
+   * table's schema on the search_path, else the first schema of the search_path (where
+   * Alembic creates it). Unset and {@code public} are then one table, and one lock.
+   */
+  public String resolvedSchema(Connection connection) throws SQLException {
+    if (schema != null) {
+      return schema.name();
+    }
+    try (PreparedStatement statement = connection.prepareStatement("SELECT COALESCE((SELECT "
+        + "n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        + "WHERE c.oid = to_regclass(?)), current_schema(), 'public')")) {
+      statement.setString(1, table.quoted());
+      try (ResultSet result = statement.executeQuery()) {
+        result.next();
+        return result.getString(1);
+      }
+    }
+  }
 
-  /** Connects, reads the rows and the server version, and closes. */
+  /**
+   * What one connection saw: the rows, the server's major version and the schema the version
+   * table resolves to.
+   */
+  public record Observed(List<String> rows, int serverMajor, String schema) {}
+
+  /** Connects, reads the rows, the server version and the table's schema, and closes. */
   public Observed observe(ConnectionSettings settings) throws SQLException {
     try (Connection connection = DriverManager.getConnection(settings.jdbcUrl(),
         settings.jdbcProperties())) {
-      return new Observed(read(connection), serverMajorVersion(connection));
+      return new Observed(read(connection), serverMajorVersion(connection),
+          resolvedSchema(connection));
     }
+  }
+
+  /** The table's name (validated). */
+  public String table() {
+    return table.name();
   }
 
   /** The server's major version, e.g. 15 (it picks the default backup image). */

@@ -48,11 +48,11 @@ public final class JobFactory {
   private JobFactory() {}
 
   /**
-   * How a Job reaches the database: the settings without their password, and the Secret key
-   * that holds it.
+   * How a Job reaches the database: the settings without their password, the Secret key that
+   * holds it, and the schema the version table resolves to (it names the migration lock).
    */
   public record DatabaseAccess(ConnectionSettings settings, String secretName,
-      String passwordKey) {}
+      String passwordKey, String versionTableSchema) {}
 
   /** {@code <name>-<action>-<hash of uid, generation, from, to, image>}, at most 63 characters. */
   public static String jobName(SchemaMigration resource, String action, String from, String to,
@@ -83,10 +83,7 @@ public final class JobFactory {
     List<String> alembic = new ArrayList<>(spec.alembic.command);
     alembic.addAll(List.of("-c", spec.alembic.config, migrate.direction(),
         migrate.alembicTarget()));
-    long key = AdvisoryLock.forVersionTable(database.settings().database(),
-        spec.alembic.versionTableSchema, spec.alembic.versionTable).key();
-    List<String> command = LockedCommand.command(spec.alembic.python, key,
-        spec.jobDeadlineSeconds, alembic);
+    List<String> command = locked(spec, database, migrate.from(), alembic);
     String name = jobName(resource, "migrate", String.join(",", migrate.from()),
         String.join(",", migrate.expectedRows()), migrate.image());
     return job(resource, name, "migrate", migrate.image(), command, spec.alembic.workingDir,
@@ -97,8 +94,19 @@ public final class JobFactory {
     SchemaMigrationSpec spec = resource.getSpec();
     String rows = String.join(",", seed.rows());
     String name = jobName(resource, "seed", rows, rows, seed.image());
-    return job(resource, name, "seed", seed.image(), spec.seed.command, spec.seed.workingDir,
+    return job(resource, name, "seed", seed.image(),
+        locked(spec, database, seed.rows(), spec.seed.command), spec.seed.workingDir,
         databaseEnvironment(spec, database), List.of(), List.of(), true);
+  }
+
+  /** The command under the migration lock, run only if the version rows are {@code rows}. */
+  private static List<String> locked(SchemaMigrationSpec spec, DatabaseAccess database,
+      List<String> rows, List<String> command) {
+    long key = AdvisoryLock.forVersionTable(database.settings().database(),
+        database.versionTableSchema(), spec.alembic.versionTable).key();
+    return LockedCommand.command(spec.alembic.python, key, spec.jobDeadlineSeconds,
+        new LockedCommand.Premise(database.versionTableSchema(), spec.alembic.versionTable,
+            rows), command);
   }
 
   /**
@@ -125,6 +133,13 @@ public final class JobFactory {
   public static String backupDirectory(SchemaMigration resource) {
     return BACKUP_MOUNT + "/" + resource.getMetadata().getNamespace() + "/"
         + resource.getMetadata().getName();
+  }
+
+  /** Where a dump is, for status.lastBackup: {@code <claim>:<path inside the volume>}. */
+  public static String backupLocation(SchemaMigration resource, String pathInPod) {
+    String inVolume = pathInPod.startsWith(BACKUP_MOUNT + "/")
+        ? pathInPod.substring(BACKUP_MOUNT.length() + 1) : pathInPod;
+    return backupClaim(resource) + ":" + inVolume;
   }
 
   /** The claim of the dumps: spec.backup.persistentVolumeClaim or {@code <name>-backups}. */
@@ -164,12 +179,15 @@ public final class JobFactory {
     }
     podLabels.putAll(labels);
 
-    List<EnvVar> containerEnv = new ArrayList<>(env);
-    containerEnv.add(literal("PYTHONDONTWRITEBYTECODE", "1"));
-    containerEnv.add(literal("HOME", "/tmp"));
+    // The spec's variables first: for duplicate names the last entry wins, so nothing in a
+    // spec can point a Job at another database or change what it runs.
+    List<EnvVar> containerEnv = new ArrayList<>();
     if (template.env != null) {
       containerEnv.addAll(template.env);
     }
+    containerEnv.addAll(env);
+    containerEnv.add(literal("PYTHONDONTWRITEBYTECODE", "1"));
+    containerEnv.add(literal("HOME", "/tmp"));
     List<VolumeMount> containerMounts = new ArrayList<>(mounts);
     containerMounts.add(new VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build());
     ContainerBuilder container = new ContainerBuilder()

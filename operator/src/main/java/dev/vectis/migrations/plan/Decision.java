@@ -8,13 +8,12 @@ import java.util.List;
  * The outcome of one decision: the action, and what the status must say about it.
  *
  * @param state READY, RECONCILING or STALLED (kstatus)
- * @param reason a {@link Reasons} constant
  * @param resolvedTarget the target resolved for this generation (rows, comma-joined), or null
  *     when it could not be resolved
  * @param pending the revisions still to run, in order
  * @param heads the heads of the spec image's graph, when known
  */
-public record Decision(Action action, State state, Phase phase, String reason, String message,
+public record Decision(Action action, State state, Phase phase, Reason reason, String message,
     String resolvedTarget, List<PendingRevision> pending, List<String> heads) {
   public enum State {
     READY,

@@ -47,7 +47,7 @@ public final class StatusWriter {
   }
 
   /** An action's failure: Stalled with the reason, kept until the generation changes. */
-  public static List<String> failed(SchemaMigrationStatus status, String reason, String message,
+  public static List<String> failed(SchemaMigrationStatus status, Reason reason, String message,
       long generation, String now) {
     status.activeJob = null;
     status.observedGeneration = generation;
@@ -107,7 +107,7 @@ public final class StatusWriter {
     status.activeJob = null;
     status.currentRevision = String.join(",", rowsAfter);
     if (!Decider.sameRows(rowsAfter, migrate.expectedRows())) {
-      return failed(status, Reasons.VERIFICATION_FAILED, "after alembic " + migrate.direction()
+      return failed(status, Reason.VerificationFailed, "after alembic " + migrate.direction()
           + " " + migrate.alembicTarget() + " the version table holds "
           + Decider.describe(rowsAfter) + ", expected " + Decider.describe(migrate.expectedRows()),
           generation, now);
@@ -135,7 +135,7 @@ public final class StatusWriter {
   }
 
   private static List<String> setConditions(SchemaMigrationStatus status, State state,
-      String reason, String message, long generation, String now) {
+      Reason reason, String message, long generation, String now) {
     List<String> transitions = new ArrayList<>();
     boolean ready = state == State.READY;
     set(status, READY, ready, reason, message, generation, now, transitions);
@@ -146,7 +146,7 @@ public final class StatusWriter {
   }
 
   private static void set(SchemaMigrationStatus status, String type, boolean value,
-      String reason, String message, long generation, String now, List<String> transitions) {
+      Reason reason, String message, long generation, String now, List<String> transitions) {
     if (status.conditions == null) {
       status.conditions = new ArrayList<>();
     }
@@ -163,13 +163,13 @@ public final class StatusWriter {
       status.conditions.add(condition);
     }
     boolean changed = !statusText.equals(condition.getStatus());
-    boolean newsworthy = value && (changed || !reason.equals(condition.getReason()));
+    boolean newsworthy = value && (changed || !reason.name().equals(condition.getReason()));
     if (changed || condition.getLastTransitionTime() == null) {
       condition.setLastTransitionTime(now);
     }
     condition.setStatus(statusText);
     // Ready=False carries the reason of what holds it back, so `kubectl get` shows it.
-    condition.setReason(reason);
+    condition.setReason(reason.name());
     condition.setMessage(message);
     condition.setObservedGeneration(generation);
     if (newsworthy) {

@@ -49,24 +49,24 @@ public class DatabaseObserver {
     }
     Map<String, String> data = decode(secret);
     ConnectionSettings settings;
-    JobFactory.DatabaseAccess access;
+    String passwordKey;
     try {
       settings = SecretConnection.from(spec.database, secretName, data);
-      access = new JobFactory.DatabaseAccess(settings, secretName,
-          SecretConnection.passwordKey(spec.database, secretName, data));
+      passwordKey = SecretConnection.passwordKey(spec.database, secretName, data);
     } catch (DatabaseConfigException e) {
       return unavailable(e.getMessage());
     }
     try {
       VersionTableReader.Observed observed = VersionTableReader.of(
           spec.alembic.versionTableSchema, spec.alembic.versionTable).observe(settings);
-      return new Observed(new DatabaseState.Rows(observed.rows()), access,
-          observed.serverMajor(), settings.masker());
+      return new Observed(new DatabaseState.Rows(observed.rows()), new JobFactory.DatabaseAccess(
+          settings, secretName, passwordKey, observed.schema()), observed.serverMajor(),
+          settings.masker());
     } catch (SQLException e) {
-      return new Observed(new DatabaseState.Unavailable(
-          DatabaseProblem.classify(e, settings).message()), access, 0, settings.masker());
+      return new Observed(DatabaseProblem.classify(e, settings).state(), null, 0,
+          settings.masker());
     } catch (IllegalArgumentException e) {
-      return new Observed(new DatabaseState.Unavailable(e.getMessage()), access, 0,
+      return new Observed(new DatabaseState.Unavailable(e.getMessage()), null, 0,
           settings.masker());
     }
   }

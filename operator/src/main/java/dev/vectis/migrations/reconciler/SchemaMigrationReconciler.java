@@ -3,20 +3,18 @@ package dev.vectis.migrations.reconciler;
 import dev.vectis.migrations.api.ActiveJob;
 import dev.vectis.migrations.api.SchemaMigration;
 import dev.vectis.migrations.api.SchemaMigrationStatus;
-import dev.vectis.migrations.database.BackupScript;
 import dev.vectis.migrations.jobs.JobFactory;
-import dev.vectis.migrations.jobs.MigrationOutput;
 import dev.vectis.migrations.plan.Action;
+import dev.vectis.migrations.plan.ActionResult;
 import dev.vectis.migrations.plan.DatabaseState;
 import dev.vectis.migrations.plan.Decider;
 import dev.vectis.migrations.plan.Decision;
 import dev.vectis.migrations.plan.Inspection;
 import dev.vectis.migrations.plan.Observation;
-import dev.vectis.migrations.plan.Reasons;
+import dev.vectis.migrations.plan.Outcomes;
 import dev.vectis.migrations.plan.StatusWriter;
-import dev.vectis.migrations.revision.InspectionScript;
+import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -32,7 +30,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +43,8 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
   /** How often to look again while waiting for the database (kept short, then backed off). */
   static final Duration DATABASE_RETRY = Duration.ofSeconds(10);
   static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
+  /** How often a Ready resource re-reads its database, so Ready never outlives the truth. */
+  static final Duration READY_RECHECK = Duration.ofMinutes(5);
 
   private final Clock clock;
   private final DatabaseObserver databases;
@@ -90,14 +89,18 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
         // Status was written but the Job never created (the operator stopped in between):
         // decide again; the same decision gives the same Job name.
         status.activeJob = null;
-      } else if (!finished(job)) {
+      } else if (!JobResults.finished(job)) {
         runningJob = status.activeJob.action;
       } else {
-        String log = JobLogs.read(client, job);
-        if (!succeeded(job) && log.isBlank()) {
-          return retryJobThatNeverRan(client, resource, job, events);
+        ActiveJobRecord finished = recordFinishedJob(client, resource, job, graphs, database,
+            generation);
+        events.publish(finished.recorded().events());
+        if (finished.recorded().kind() == Outcomes.Kind.RUN_AGAIN) {
+          client.batch().v1().jobs().inNamespace(namespace(resource)).resource(job)
+              .withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
+          writeStatus(client, resource);
+          return UpdateControl.<SchemaMigration>noUpdate().rescheduleAfter(backoff(status));
         }
-        events.publish(recordFinishedJob(resource, job, log, graphs, database, generation));
       }
     }
 
@@ -117,11 +120,20 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
         writeStatus(client, resource);
         return UpdateControl.<SchemaMigration>noUpdate().rescheduleAfter(DATABASE_RETRY);
       }
+      Job existing = client.batch().v1().jobs().inNamespace(namespace(resource))
+          .withName(job.getMetadata().getName()).get();
+      if (existing != null && JobResults.finished(existing)) {
+        // The same plan ran before and its result is recorded (the database moved away and
+        // back): remove that Job, then run the plan anew.
+        client.batch().v1().jobs().inNamespace(namespace(resource)).resource(existing)
+            .withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
+        writeStatus(client, resource);
+        return UpdateControl.<SchemaMigration>noUpdate().rescheduleAfter(Duration.ofSeconds(1));
+      }
       StatusWriter.started(status, job.getMetadata().getName(), action, now());
       // Status first: a restarted operator finds the Job it was about to create.
       writeStatus(client, resource);
-      if (client.batch().v1().jobs().inNamespace(namespace(resource))
-          .withName(job.getMetadata().getName()).get() == null) {
+      if (existing == null) {
         if (action instanceof Action.BackUp) {
           BackupClaims.ensure(client, resource);
         }
@@ -139,6 +151,13 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
     if (decision.state() == Decision.State.RECONCILING && runningJob == null) {
       return update.rescheduleAfter(backoff(status));
     }
+    if (database.state() instanceof DatabaseState.Unusable) {
+      return update.rescheduleAfter(MAX_BACKOFF); // a fixed Secret or grant needs no spec change
+    }
+    if (decision.state() == Decision.State.READY) {
+      // Something else may move the database (another resource, a person): look again.
+      return update.rescheduleAfter(READY_RECHECK);
+    }
     return update;
   }
 
@@ -151,91 +170,31 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
     metrics.observed(resource);
   }
 
-  /**
-   * A Job that failed before its container printed anything (the pod was evicted, or the image
-   * could not be pulled) says nothing about the migration: it is a transient fault. The Job is
-   * removed and, after a delay that grows while it lasts, created again under the same name.
-   */
-  private UpdateControl<SchemaMigration> retryJobThatNeverRan(KubernetesClient client,
-      SchemaMigration resource, Job job, Events events) {
-    SchemaMigrationStatus status = resource.getStatus();
-    String message = "the " + status.activeJob.action + " Job " + job.getMetadata().getName()
-        + " failed before its container ran (evicted, or its image could not be pulled); it "
-        + "will be created again";
-    client.batch().v1().jobs().inNamespace(namespace(resource)).resource(job)
-        .withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.BACKGROUND)
-        .delete();
-    status.activeJob = null;
-    events.publish(List.of("Reconciling/JobNotStarted: " + message));
-    writeStatus(client, resource);
-    return UpdateControl.<SchemaMigration>noUpdate().rescheduleAfter(backoff(status));
-  }
+  private record ActiveJobRecord(Outcomes.Recorded recorded) {}
 
-  /** Turns a finished Job into status: its result, or the failure a person must look at. */
-  private List<String> recordFinishedJob(SchemaMigration resource, Job job, String log,
+  /** Records a finished Job: what it means is decided by {@link Outcomes}, as in local mode. */
+  private ActiveJobRecord recordFinishedJob(KubernetesClient client, SchemaMigration resource,
+      Job job,
       GraphCache graphs, DatabaseObserver.Observed database, long generation) {
     SchemaMigrationStatus status = resource.getStatus();
     ActiveJob active = status.activeJob;
-    boolean succeeded = succeeded(job);
-    String deadline = deadlineExceeded(job) ? " (killed at its deadline of "
-        + job.getSpec().getActiveDeadlineSeconds() + "s)" : "";
-    switch (active.action) {
-      case "inspect" -> {
-        InspectionScript.Result result = InspectionScript.parse(log);
-        if (succeeded && result.ok()) {
-          graphs.put(active.image, log);
-          status.activeJob = null;
-          return List.of();
-        }
-        return StatusWriter.failed(status, Reasons.INSPECTION_FAILED, "inspecting "
-            + active.image + " failed" + deadline + ": " + (result.ok() ? tail(log)
-                : result.error()), generation, now());
-      }
-      case "backup" -> {
-        Optional<BackupScript.Result> result = BackupScript.parse(log);
-        metrics.backupFinished(succeeded && result.isPresent(),
-            result.map(BackupScript.Result::sizeBytes).orElse(0L));
-        if (succeeded && result.isPresent()) {
-          // Where to find it: the claim, and the path inside the volume.
-          String file = java.nio.file.Path.of(result.get().path()).getFileName().toString();
-          String location = JobFactory.backupClaim(resource) + ":"
-              + resource.getMetadata().getNamespace() + "/" + resource.getMetadata().getName()
-              + "/" + file;
-          StatusWriter.backedUp(status, location, result.get().sizeBytes(),
-              result.get().sha256(), Decider.split(active.from), generation, now());
-          return List.of("Normal/BackupCompleted: " + result.get().path());
-        }
-        return StatusWriter.failed(status, Reasons.BACKUP_FAILED, "the backup Job "
-            + job.getMetadata().getName() + " failed" + deadline + ": "
-            + database.masker().mask(tail(log)), generation, now());
-      }
-      case "seed" -> {
-        if (succeeded) {
-          StatusWriter.seeded(status, Decider.split(active.from), now());
-          return List.of("Normal/Seeded: " + active.from);
-        }
-        return StatusWriter.failed(status, Reasons.SEED_FAILED, "the seed failed" + deadline
-            + ": " + MigrationOutput.failureSummary(log, database.masker()), generation, now());
-      }
-      default -> {
-        metrics.migrationFinished(active.direction, succeeded, Duration.between(
-            Instant.parse(active.startedAt), clock.instant()));
-        if (!succeeded) {
-          return StatusWriter.failed(status, Reasons.MIGRATION_FAILED, "alembic "
-              + active.direction + " " + active.target + " failed" + deadline + ": "
-              + MigrationOutput.failureSummary(log, database.masker()), generation, now());
-        }
-        if (!(database.state() instanceof DatabaseState.Rows rows)) {
-          // Verified on the next reconcile, when the database answers again.
-          return List.of();
-        }
-        Action.Migrate migrate = new Action.Migrate("upgrade".equals(active.direction),
-            active.target, active.image, Decider.split(active.from), Decider.split(active.to),
-            List.of());
-        return StatusWriter.migrated(status, migrate, job.getMetadata().getName(),
-            active.startedAt, rows.rows(), generation, now());
-      }
+    ActionResult result = JobResults.of(client, job, database.masker(),
+        path -> JobFactory.backupLocation(resource, path));
+    Outcomes.Recorded recorded = Outcomes.finished(status, result, database.state(), generation,
+        now());
+    if (recorded.graphOutput() != null) {
+      graphs.put(active.image, recorded.graphOutput());
     }
+    if ("backup".equals(active.action) && recorded.kind() != Outcomes.Kind.RUN_AGAIN) {
+      metrics.backupFinished(recorded.kind() == Outcomes.Kind.SUCCEEDED,
+          result.backup() == null ? 0L : result.backup().sizeBytes());
+    }
+    if ("migrate".equals(active.action) && (recorded.kind() == Outcomes.Kind.SUCCEEDED
+        || recorded.kind() == Outcomes.Kind.FAILED)) {
+      metrics.migrationFinished(active.direction, recorded.kind() == Outcomes.Kind.SUCCEEDED,
+          Duration.between(Instant.parse(active.startedAt), clock.instant()));
+    }
+    return new ActiveJobRecord(recorded);
   }
 
   private Job jobFor(SchemaMigration resource, Action action,
@@ -275,37 +234,6 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
     }
     Duration delay = waited.compareTo(DATABASE_RETRY) < 0 ? DATABASE_RETRY : waited;
     return delay.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : delay;
-  }
-
-  static boolean finished(Job job) {
-    return condition(job, "Complete") || condition(job, "Failed");
-  }
-
-  private static boolean succeeded(Job job) {
-    return condition(job, "Complete");
-  }
-
-  private static boolean deadlineExceeded(Job job) {
-    return job.getStatus() != null && job.getStatus().getConditions() != null
-        && job.getStatus().getConditions().stream().anyMatch(c -> "Failed".equals(c.getType())
-            && "DeadlineExceeded".equals(c.getReason()));
-  }
-
-  private static boolean condition(Job job, String type) {
-    if (job.getStatus() == null || job.getStatus().getConditions() == null) {
-      return false;
-    }
-    for (JobCondition condition : job.getStatus().getConditions()) {
-      if (type.equals(condition.getType()) && "True".equals(condition.getStatus())) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static String tail(String log) {
-    String trimmed = log.strip();
-    return trimmed.length() > 600 ? "…" + trimmed.substring(trimmed.length() - 600) : trimmed;
   }
 
   private String now() {

@@ -1,43 +1,68 @@
-"""Run a command while holding the database's migration lock.
+"""Run a migration or a seed while holding the database's migration lock, on its premise.
 
-Usage: python -c <this> <lock key> <seconds to wait> <command> [args...]
+Usage: python -c <this> <lock key> <seconds to wait> <schema or ""> <version table>
+           <expected rows, comma-joined, "" for base> <command> [args...]
 
-Takes the PostgreSQL session advisory lock <lock key> (a signed 64-bit integer derived from
-the database, schema and version table) on its own connection, runs the command (alembic
-upgrade|downgrade ...) with the same environment, releases the lock and exits with the
-command's exit code. So two migrations of one database never overlap, whoever starts them.
-The connection uses libpq's PG* variables (PGPASSWORD included); psycopg2 or psycopg 3.
-Exit 75 when the lock could not be had in time (another migration holds it).
+1. Takes the PostgreSQL session advisory lock <lock key> (derived from the database, the
+   resolved schema and the version table) on its own connection (libpq's PG* variables,
+   PGPASSWORD included; psycopg2 or psycopg 3). Exit 75 when it cannot be had in time.
+2. Under the lock, re-reads the version table: if its rows are not the expected ones (the
+   premise the plan and its backup were made on), runs nothing and exits 76.
+3. Runs the command. `alembic ...` runs inside this process, so the lock holder is the
+   migration: whatever kills one kills the other. Any other command (the seed) is a child
+   that the kernel kills when this process dies. The migration's sessions get
+   client_connection_check_interval, so the server stops a statement whose client is gone.
+4. Exits with the command's exit code; if the process that started it (local mode's CLI)
+   dies, it stops at once, its connections close and the lock is released with them.
 """
 import os
+import signal
 import subprocess
 import sys
+import threading
 import time
+
+LOCK_TIMEOUT = 75
+DATABASE_MOVED = 76
 
 
 def connect():
     try:
         import psycopg2
 
-        return psycopg2.connect("")
+        connection = psycopg2.connect("")
     except ImportError:
         import psycopg
 
-        return psycopg.connect("", autocommit=True)
+        connection = psycopg.connect("")
+    connection.autocommit = True
+    return connection
 
 
-def main(argv):
-    key, wait_seconds, command = int(argv[1]), float(argv[2]), argv[3:]
-    connection = connect()
-    if hasattr(connection, "autocommit"):
-        connection.autocommit = True
-    cursor = connection.cursor()
+def quote(identifier):
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def version_rows(cursor, schema, table):
+    qualified = (quote(schema) + "." if schema else "") + quote(table)
+    cursor.execute("SELECT to_regclass(%s)", (qualified,))
+    if cursor.fetchone()[0] is None:
+        return []
+    cursor.execute("SELECT version_num FROM " + qualified)
+    return [row[0] for row in cursor.fetchall()]
+
+
+def describe(rows):
+    return ",".join(rows) if rows else "base"
+
+
+def take_lock(cursor, key, wait_seconds):
     deadline = time.monotonic() + wait_seconds
     reported = False
     while True:
         cursor.execute("SELECT pg_try_advisory_lock(%s)", (key,))
         if cursor.fetchone()[0]:
-            break
+            return True
         if not reported:
             cursor.execute(
                 "SELECT a.pid, a.application_name FROM pg_locks l JOIN pg_stat_activity a "
@@ -51,14 +76,86 @@ def main(argv):
             reported = True
         if time.monotonic() > deadline:
             print("migration lock: still held after %ss, giving up" % wait_seconds, flush=True)
-            return 75
+            return False
         time.sleep(1)
+
+
+def stop_with_parent():
+    """Local mode: when the CLI that started us is gone, nobody observes us: stop."""
+    parent = os.getppid()
+    if parent <= 1:
+        return  # a Job's container: the pod's lifetime is ours
+
+    def watch():
+        while True:
+            time.sleep(0.2)
+            if os.getppid() != parent:
+                os._exit(137)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def die_with_this_process():
+    """Runs in a child before exec: the kernel kills it when this process dies."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
+def run_alembic(arguments):
+    from alembic.config import main as alembic_main
+
+    try:
+        alembic_main(argv=arguments, prog="alembic")
+        return 0
+    except SystemExit as exit:
+        return exit.code if isinstance(exit.code, int) else (0 if exit.code is None else 1)
+
+
+def run_child(command):
+    child = subprocess.Popen(command, preexec_fn=die_with_this_process)
+
+    def forward(signum, frame):
+        child.send_signal(signum)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    return child.wait()
+
+
+def main(argv):
+    key, wait_seconds = int(argv[1]), float(argv[2])
+    schema, table = argv[3], argv[4]
+    expected = [row for row in argv[5].split(",") if row]
+    command = argv[6:]
+    stop_with_parent()
+    connection = connect()
+    cursor = connection.cursor()
+    if not take_lock(cursor, key, wait_seconds):
+        return LOCK_TIMEOUT
     print("migration lock: acquired", flush=True)
     try:
-        return subprocess.call(command)
+        found = version_rows(cursor, schema, table)
+        if sorted(found) != sorted(expected):
+            print("database moved: planned from %s, found %s; nothing was run"
+                  % (describe(expected), describe(found)), flush=True)
+            return DATABASE_MOVED
+        cursor.execute("SHOW server_version_num")
+        if int(cursor.fetchone()[0]) >= 140000:
+            options = os.environ.get("PGOPTIONS", "")
+            os.environ["PGOPTIONS"] = (options + " -c client_connection_check_interval=1000").strip()
+        if command[0] == "alembic":
+            return run_alembic(command[1:])
+        return run_child(command)
     finally:
-        cursor.execute("SELECT pg_advisory_unlock(%s)", (key,))
-        connection.close()
+        try:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", (key,))
+            connection.close()
+        except Exception:
+            pass  # the connection is gone: so is the lock
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import dev.vectis.migrations.api.SchemaMigration;
 import dev.vectis.migrations.api.SchemaMigrationStatus;
 import dev.vectis.migrations.plan.Action;
 import dev.vectis.migrations.plan.Decision;
-import dev.vectis.migrations.plan.Reasons;
+import dev.vectis.migrations.plan.Reason;
 import dev.vectis.migrations.plan.StatusWriter;
 import dev.vectis.migrations.testing.ProjectPaths;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -78,13 +78,13 @@ class HealthLuaTest {
     return resource;
   }
 
-  private static Decision decision(Decision.State state, String reason, String message) {
+  private static Decision decision(Decision.State state, Reason reason, String message) {
     return new Decision(Action.none(), state, null, reason, message, null, List.of(), null);
   }
 
   @Test
   void readyForTheCurrentGenerationIsHealthy() throws IOException {
-    assertThat(health(resource(2, decision(Decision.State.READY, Reasons.AT_TARGET,
+    assertThat(health(resource(2, decision(Decision.State.READY, Reason.AtTarget,
         "the database is at 5731d674e022"), 2)))
         .containsEntry("status", "Healthy")
         .containsEntry("message", "the database is at 5731d674e022");
@@ -93,7 +93,7 @@ class HealthLuaTest {
   @Test
   void stalledIsDegradedWithTheReason() throws IOException {
     assertThat(health(resource(2, decision(Decision.State.STALLED,
-        Reasons.DOWNGRADE_NOT_ALLOWED, "target a3e2f1b8c9d4 is behind the database"), 2)))
+        Reason.DowngradeNotAllowed, "target a3e2f1b8c9d4 is behind the database"), 2)))
         .containsEntry("status", "Degraded")
         .containsEntry("message", "DowngradeNotAllowed: target a3e2f1b8c9d4 is behind the "
             + "database");
@@ -101,7 +101,7 @@ class HealthLuaTest {
 
   @Test
   void workUnderWayIsProgressing() throws IOException {
-    assertThat(health(resource(2, decision(Decision.State.RECONCILING, Reasons.MIGRATING,
+    assertThat(health(resource(2, decision(Decision.State.RECONCILING, Reason.Migrating,
         "upgrading base to 5731d674e022"), 2)))
         .containsEntry("status", "Progressing")
         .containsEntry("message", "Migrating: upgrading base to 5731d674e022");
@@ -109,7 +109,7 @@ class HealthLuaTest {
 
   @Test
   void aStatusOfAnOlderGenerationIsProgressingEvenIfItWasReady() throws IOException {
-    assertThat(health(resource(3, decision(Decision.State.READY, Reasons.AT_TARGET,
+    assertThat(health(resource(3, decision(Decision.State.READY, Reason.AtTarget,
         "the database is at 5731d674e022"), 2)))
         .containsEntry("status", "Progressing")
         .containsEntry("message", "Waiting for the operator to observe generation 3");

@@ -27,7 +27,7 @@ class JobFactoryTest {
   private static final String PASSWORD = "n0t-in-any-spec!";
   private static final JobFactory.DatabaseAccess DATABASE = new JobFactory.DatabaseAccess(
       new ConnectionSettings("vectis-db-rw", 5432, "app", "app", PASSWORD, SslMode.REQUIRE),
-      "vectis-db-app", "password");
+      "vectis-db-app", "password", "public");
 
   private static SchemaMigration resource(String name) {
     SchemaMigration resource = new SchemaMigration();
@@ -103,7 +103,10 @@ class JobFactoryTest {
     assertThat(container.getImage()).isEqualTo(MIGRATE.image());
     assertThat(container.getWorkingDir()).isEqualTo("/app/vectis/backend");
     assertThat(container.getCommand().subList(0, 2)).containsExactly("python3", "-c");
-    assertThat(container.getCommand().subList(5, container.getCommand().size()))
+    assertThat(container.getCommand().subList(3, 8)).as("lock key, wait, premise")
+        .containsExactly(container.getCommand().get(3), "3600", "public", "alembic_version",
+            "a3e2f1b8c9d4");
+    assertThat(container.getCommand().subList(8, container.getCommand().size()))
         .containsExactly("alembic", "-c", "alembic.ini", "upgrade", "head");
 
     assertThat(env(container, "PYTHONDONTWRITEBYTECODE").getValue()).isEqualTo("1");
@@ -129,7 +132,32 @@ class JobFactoryTest {
     Container container = pod.getContainers().get(0);
     assertThat(container.getResources().getLimits()).containsKey("memory");
     assertThat(env(container, "VECTIS_ADMIN_EMAIL").getValue()).isEqualTo("ops@vectis.example");
-    assertThat(container.getCommand()).containsExactly("python", "-m", "vectis.core.seed");
+    List<String> command = container.getCommand();
+    assertThat(command.subList(0, 2)).as("under the migration lock").containsExactly("python3",
+        "-c");
+    assertThat(command.subList(5, command.size())).containsExactly("public", "alembic_version",
+        "5731d674e022", "python", "-m", "vectis.core.seed");
+  }
+
+  @Test
+  void noSpecVariableCanPointAJobAtAnotherDatabase() {
+    SchemaMigration resource = resource("vectis-backend");
+    // The validator rejects these; the Jobs do not rely on it: their own values come last,
+    // and for duplicate names the last entry wins (in Kubernetes as in a shell).
+    resource.getSpec().podTemplate.env = List.of(
+        new EnvVarBuilder().withName("DATABASE_URL").withValue("postgresql://x@other/db").build(),
+        new EnvVarBuilder().withName("PGDATABASE").withValue("other").build(),
+        new EnvVarBuilder().withName("PGHOST").withValue("other-host").build());
+    for (Job job : List.of(JobFactory.migrate(resource, MIGRATE, DATABASE),
+        JobFactory.seed(resource, new Action.Seed(MIGRATE.image(), List.of("5731d674e022")),
+            DATABASE))) {
+      List<EnvVar> env = job.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv();
+      for (String name : List.of("DATABASE_URL", "PGDATABASE", "PGHOST")) {
+        EnvVar last = env.stream().filter(e -> e.getName().equals(name))
+            .reduce((first, second) -> second).orElseThrow();
+        assertThat(last.getValue()).as(name).doesNotContain("other");
+      }
+    }
   }
 
   @Test
@@ -161,8 +189,10 @@ class JobFactoryTest {
         .isEqualTo("alembic.ini");
   }
 
+  /** The value a process sees: the last entry of that name. */
   private static EnvVar env(Container container, String name) {
-    return container.getEnv().stream().filter(e -> e.getName().equals(name)).findFirst()
+    return container.getEnv().stream().filter(e -> e.getName().equals(name))
+        .reduce((first, second) -> second)
         .orElseThrow(() -> new AssertionError("no env " + name));
   }
 }

@@ -95,7 +95,7 @@ class DeciderTest {
   void anInvalidSpecStallsWithTheFieldPath() {
     Decision decision = new Given().target("; rm -rf /").decide();
     assertThat(decision.state()).isEqualTo(State.STALLED);
-    assertThat(decision.reason()).isEqualTo(Reasons.INVALID_SPEC);
+    assertThat(decision.reason()).isEqualTo(Reason.InvalidSpec);
     assertThat(decision.message()).startsWith("spec.targetRevision: \"; rm -rf /\" is not an "
         + "Alembic target");
     assertThat(decision.action()).isInstanceOf(Action.None.class);
@@ -105,7 +105,7 @@ class DeciderTest {
   void aRunningJobIsWaitedFor() {
     Decision decision = new Given().with(g -> g.runningJob = "migrate").decide();
     assertThat(decision.state()).isEqualTo(State.RECONCILING);
-    assertThat(decision.reason()).isEqualTo(Reasons.MIGRATING);
+    assertThat(decision.reason()).isEqualTo(Reason.Migrating);
     assertThat(decision.action()).isInstanceOf(Action.None.class);
   }
 
@@ -114,7 +114,7 @@ class DeciderTest {
     Decision decision = new Given().with(g -> g.database =
         new DatabaseState.Unavailable("Secret vectis-db-app not found")).decide();
     assertThat(decision.state()).isEqualTo(State.RECONCILING);
-    assertThat(decision.reason()).isEqualTo(Reasons.WAITING_FOR_DATABASE);
+    assertThat(decision.reason()).isEqualTo(Reason.WaitingForDatabase);
     assertThat(decision.message()).isEqualTo("Secret vectis-db-app not found");
   }
 
@@ -127,7 +127,7 @@ class DeciderTest {
     Decision failed = new Given().with(g -> g.specImage =
         new Inspection.Failed("KeyError: revision x is referenced but does not exist")).decide();
     assertThat(failed.state()).isEqualTo(State.STALLED);
-    assertThat(failed.reason()).isEqualTo(Reasons.INSPECTION_FAILED);
+    assertThat(failed.reason()).isEqualTo(Reason.InspectionFailed);
     assertThat(failed.message()).contains(IMAGE, "revision x is referenced");
   }
 
@@ -189,7 +189,7 @@ class DeciderTest {
   void aTargetBehindTheDatabaseIsRefusedUnlessAllowed() {
     Decision decision = new Given().rows(HEAD).target("a3e2f1b8c9d4").decide();
     assertThat(decision.state()).isEqualTo(State.STALLED);
-    assertThat(decision.reason()).isEqualTo(Reasons.DOWNGRADE_NOT_ALLOWED);
+    assertThat(decision.reason()).isEqualTo(Reason.DowngradeNotAllowed);
     assertThat(decision.phase()).isEqualTo(Phase.Blocked);
     assertThat(decision.message()).isEqualTo("target a3e2f1b8c9d4 is behind the database (at "
         + HEAD + "); reaching it would undo 5731d674e022 (multi_currency), c9d8e7f6a5b4 "
@@ -204,7 +204,7 @@ class DeciderTest {
         .with(g -> g.spec.downgrade.allow = true);
     Decision backup = given.decide();
     assertThat(backup.action()).isEqualTo(new Action.BackUp(List.of(HEAD)));
-    assertThat(backup.reason()).isEqualTo(Reasons.BACKING_UP);
+    assertThat(backup.reason()).isEqualTo(Reason.BackingUp);
 
     StatusWriter.backedUp(given.status, "vectis-backend-backups:shop/x.dump", 100, "ab",
         List.of(HEAD), GENERATION - 1, NOW);
@@ -234,7 +234,7 @@ class DeciderTest {
       g.specImage = new Inspection.Loaded(IRREVERSIBLE);
       g.spec.downgrade.allow = true;
     }).decide();
-    assertThat(decision.reason()).isEqualTo(Reasons.MISSING_DOWNGRADE);
+    assertThat(decision.reason()).isEqualTo(Reason.MissingDowngrade);
     assertThat(decision.message()).startsWith("cannot downgrade: the downgrade() of "
         + "5731d674e022 (multi_currency) is empty");
 
@@ -250,7 +250,7 @@ class DeciderTest {
   void multipleHeadsStallWithAdviceAndHeadsWorks() {
     Decision decision = new Given().with(g -> g.specImage = new Inspection.Loaded(TWO_HEADS))
         .decide();
-    assertThat(decision.reason()).isEqualTo(Reasons.MULTIPLE_HEADS);
+    assertThat(decision.reason()).isEqualTo(Reason.MultipleHeads);
     assertThat(decision.message()).contains("several heads (a3e2f1b8c9d4, b7c4e9a1d2f3)",
         "alembic merge heads -m \"merge_branches\"", "heads or <label>@head");
 
@@ -264,11 +264,11 @@ class DeciderTest {
   @Test
   void unknownAndAmbiguousTargets() {
     Decision unknown = new Given().target("deadbeef0000").decide();
-    assertThat(unknown.reason()).isEqualTo(Reasons.UNKNOWN_REVISION);
+    assertThat(unknown.reason()).isEqualTo(Reason.UnknownRevision);
     assertThat(unknown.message()).contains("No such revision or branch 'deadbeef0000'");
 
     Decision relative = new Given().rows(HEAD).target("+2").decide();
-    assertThat(relative.reason()).isEqualTo(Reasons.INVALID_SPEC);
+    assertThat(relative.reason()).isEqualTo(Reason.InvalidSpec);
     assertThat(relative.message()).isEqualTo("spec.targetRevision: Alembic refuses it: "
         + "Relative revision +2 didn't produce 2 migrations");
   }
@@ -279,7 +279,7 @@ class DeciderTest {
         Revision.of("abcd0002", "abcd0001")));
     Decision decision = new Given().target("abcd")
         .with(g -> g.specImage = new Inspection.Loaded(graph)).decide();
-    assertThat(decision.reason()).isEqualTo(Reasons.AMBIGUOUS_REVISION);
+    assertThat(decision.reason()).isEqualTo(Reason.AmbiguousRevision);
     assertThat(decision.message()).startsWith("Multiple revisions start with 'abcd'");
   }
 
@@ -324,7 +324,7 @@ class DeciderTest {
       g.spec.downgrade.allow = true;
     });
     Decision nobodyKnows = given.decide();
-    assertThat(nobodyKnows.reason()).isEqualTo(Reasons.UNKNOWN_REVISION);
+    assertThat(nobodyKnows.reason()).isEqualTo(Reason.UnknownRevision);
     assertThat(nobodyKnows.message()).contains("the database is at " + HEAD
         + ", which the scripts of " + OLD_IMAGE + " do not contain");
 
@@ -350,17 +350,17 @@ class DeciderTest {
       g.status.appliedImage = IMAGE;
       g.appliedImage = new Inspection.Loaded(VECTIS);
     }).decide();
-    assertThat(decision.reason()).isEqualTo(Reasons.DOWNGRADE_NOT_ALLOWED);
+    assertThat(decision.reason()).isEqualTo(Reason.DowngradeNotAllowed);
   }
 
   @Test
   void aFailureStaysUntilTheGenerationChanges() {
     Given given = new Given();
-    StatusWriter.failed(given.status, Reasons.MIGRATION_FAILED, "FAILED: relation \"x\" "
+    StatusWriter.failed(given.status, Reason.MigrationFailed, "FAILED: relation \"x\" "
         + "already exists", GENERATION, NOW);
     Decision decision = given.decide();
     assertThat(decision.state()).isEqualTo(State.STALLED);
-    assertThat(decision.reason()).isEqualTo(Reasons.MIGRATION_FAILED);
+    assertThat(decision.reason()).isEqualTo(Reason.MigrationFailed);
     assertThat(decision.action()).isInstanceOf(Action.None.class);
 
     given.generation = GENERATION + 1; // e.g. retryToken changed
@@ -378,7 +378,7 @@ class DeciderTest {
         + "(add_loyalty_points_table), c9d8e7f6a5b4 (merge_branches), 5731d674e022 "
         + "(multi_currency)");
     assertThat(condition(status, "Ready").getStatus()).isEqualTo("False");
-    assertThat(condition(status, "Ready").getReason()).isEqualTo(Reasons.MIGRATING);
+    assertThat(condition(status, "Ready").getReason()).isEqualTo(Reason.Migrating.name());
     assertThat(condition(status, "Reconciling").getStatus()).isEqualTo("True");
     assertThat(condition(status, "Stalled").getStatus()).isEqualTo("False");
     assertThat(status.conditions).allMatch(c -> c.getObservedGeneration() == GENERATION);

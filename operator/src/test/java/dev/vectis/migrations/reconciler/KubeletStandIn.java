@@ -6,7 +6,9 @@ import dev.vectis.migrations.local.ProcessRunner;
 import dev.vectis.migrations.testing.ExternalTools;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
@@ -102,7 +104,8 @@ final class KubeletStandIn implements AutoCloseable {
       client.batch().v1().jobs().inNamespace(namespace).resource(evicted).updateStatus();
       return;
     }
-    String pod = name + "-x7k2p";
+    // Pod names are unique per run, as the Job controller makes them.
+    String pod = name + "-" + Long.toString(System.nanoTime() % 100_000, 36);
     client.pods().inNamespace(namespace).resource(new PodBuilder()
         .withNewMetadata().withName(pod).withNamespace(namespace)
           .addToLabels("job-name", name).endMetadata()
@@ -123,7 +126,13 @@ final class KubeletStandIn implements AutoCloseable {
         .withPath("/api/v1/namespaces/" + namespace + "/pods/" + pod + "/log?pretty=false")
         .andReturn(200, result.output()).always();
     boolean ok = result.succeeded();
-    boolean killed = result.exitCode() == -1;
+    boolean killed = result.timedOut();
+    Pod ran = client.pods().inNamespace(namespace).withName(pod).get();
+    ran.setStatus(new PodStatusBuilder().withPhase(ok ? "Succeeded" : "Failed")
+        .addNewContainerStatus().withName(container.getName()).withNewState().withNewTerminated()
+          .withExitCode(killed ? 137 : result.exitCode()).withReason(ok ? "Completed" : "Error")
+        .endTerminated().endState().endContainerStatus().build());
+    client.pods().inNamespace(namespace).resource(ran).updateStatus();
     Job latest = client.batch().v1().jobs().inNamespace(namespace).withName(name).get();
     latest.setStatus(new JobStatusBuilder()
         .withStartTime(started.toString())
@@ -150,11 +159,13 @@ final class KubeletStandIn implements AutoCloseable {
   }
 
   private static List<String> command(List<String> command) {
-    List<String> local = new ArrayList<>(command);
-    String program = local.get(0);
-    if (program.equals("python") || program.equals("python3")) {
-      local.set(0, ExternalTools.python().toString());
-    } else if (program.equals("alembic")) {
+    // The image's python (also the seed's, behind the migration wrapper) is Debian's here.
+    List<String> local = new ArrayList<>();
+    for (String argument : command) {
+      local.add(argument.equals("python") || argument.equals("python3")
+          ? ExternalTools.python().toString() : argument);
+    }
+    if (local.get(0).equals("alembic")) {
       local.set(0, ExternalTools.alembic().toString());
     }
     return local;

@@ -1,6 +1,7 @@
 package dev.vectis.migrations.reconciler;
 
 import static dev.vectis.migrations.testing.VectisProject.HEAD;
+import static dev.vectis.migrations.testing.VectisProject.revisionAfterHead;
 import static dev.vectis.migrations.testing.VectisProject.versionRows;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -87,7 +88,7 @@ class OperatorEndToEndTest {
    * What the test and the kubelet stand-in write; every client in this JVM talks to the test
    * server the same way, so these are told apart by what they do. The operator never does them.
    */
-  static final java.util.Set<String> HARNESS_CALLS = java.util.Set.of("/pods:create",
+  static final java.util.Set<String> HARNESS_CALLS = java.util.Set.of("/pods:create", "/pods/status:update",
       "batch/jobs/status:update", "migrations.vectis.dev/schemamigrations:create",
       "migrations.vectis.dev/schemamigrations:update",
       "migrations.vectis.dev/schemamigrations:patch", "/secrets:create", "/secrets:update",
@@ -110,12 +111,6 @@ class OperatorEndToEndTest {
     operator.close();
     kubelet.close();
     operatorClient.close();
-  }
-
-  private static String revisionAfterHead(String id, String message, String sql) {
-    return "\"\"\"" + message + "\"\"\"\nfrom alembic import op\n\nrevision = \"" + id
-        + "\"\ndown_revision = \"5731d674e022\"\nbranch_labels = None\ndepends_on = None\n\n\n"
-        + "def upgrade():\n    op.execute(\"" + sql + "\")\n\n\ndef downgrade():\n    pass\n";
   }
 
   private Path projectCopy(String name, List<String> without, Map<String, String> extra)

@@ -57,6 +57,16 @@ public final class VectisProject {
     return target;
   }
 
+  /** A revision after head (5731d674e022) whose upgrade runs {@code sql}; no downgrade. */
+  public static String revisionAfterHead(String id, String message, String sql) {
+    return "\"\"\"" + message + "\"\"\"\nfrom alembic import op\n\nrevision = \"" + id
+        + "\"\ndown_revision = \"5731d674e022\"\nbranch_labels = None\ndepends_on = None\n\n\n"
+        + "def upgrade():\n    op.execute(\"" + sql + "\")\n\n\ndef downgrade():\n    pass\n";
+  }
+
+  /** Where a copy's migrations go ({@link #copy}'s {@code extra} paths). */
+  public static final String VERSIONS = "vectis/backend/alembic/versions/";
+
   public static List<String> versionRows(TestDatabase db) throws SQLException {
     return db.column("SELECT version_num FROM alembic_version");
   }

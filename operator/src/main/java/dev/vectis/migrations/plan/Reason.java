@@ -1,0 +1,52 @@
+package dev.vectis.migrations.plan;
+
+/**
+ * Condition reasons (DESIGN §3): what kstatus, Argo CD and people read. The constant's name is
+ * the reason as written in the status.
+ */
+public enum Reason {
+  // Reconciling: work under way, or a transient fault retried with backoff.
+  Inspecting,
+  BackingUp,
+  Migrating,
+  Seeding,
+  WaitingForDatabase,
+
+  // Stalled: a person must act.
+  DowngradeNotAllowed,
+  MultipleHeads,
+  UnknownRevision,
+  AmbiguousRevision,
+  MissingDowngrade,
+  InvalidSpec,
+  /** The version table itself is wrong (not Alembic's, or rows that overlap). */
+  InvalidVersionTable,
+  DatabaseAuthFailed,
+  DatabaseNotFound,
+  PermissionDenied,
+  // ... because an action failed: kept until the spec changes (or, locally, the next run).
+  MigrationFailed,
+  BackupFailed,
+  SeedFailed,
+  InspectionFailed,
+  VerificationFailed,
+
+  // Ready.
+  AtTarget;
+
+  /** A failure of an action that must not be repeated without a person's say. */
+  public boolean isFailureOfAnAction() {
+    return this == MigrationFailed || this == BackupFailed || this == SeedFailed
+        || this == VerificationFailed || this == InspectionFailed;
+  }
+
+  /** The reason written in a status, or null for one this version does not know. */
+  public static Reason parse(String written) {
+    for (Reason reason : values()) {
+      if (reason.name().equals(written)) {
+        return reason;
+      }
+    }
+    return null;
+  }
+}
