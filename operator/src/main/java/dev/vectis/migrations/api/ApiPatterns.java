@@ -21,6 +21,9 @@ public final class ApiPatterns {
   public static final String DNS1123_SUBDOMAIN =
       "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
 
+  /** DNS-1123 label, the rule for namespaces: at most 63 characters (a maxLength, not here). */
+  public static final String DNS1123_LABEL = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
+
   /** An environment variable name. */
   public static final String ENV_VAR_NAME = "^[A-Za-z_][A-Za-z0-9_]*$";
 

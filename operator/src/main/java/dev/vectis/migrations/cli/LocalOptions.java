@@ -8,11 +8,9 @@ import dev.vectis.migrations.local.EmbeddedDatabase;
 import dev.vectis.migrations.local.LocalAlembic;
 import dev.vectis.migrations.local.LocalEngine;
 import dev.vectis.migrations.local.LocalState;
-import dev.vectis.migrations.plan.SpecValidator;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import picocli.CommandLine.Option;
 
 /** The options {@code migrate} and {@code status} share, and what they set up from them. */
@@ -20,6 +18,10 @@ final class LocalOptions {
   @Option(names = {"-f", "--filename"}, required = true, paramLabel = "FILE",
       description = "The SchemaMigration (YAML).")
   Path file;
+
+  @Option(names = "--name", paramLabel = "NAME",
+      description = "Which SchemaMigration of a file that holds several.")
+  String name;
 
   @Option(names = "--project-dir", required = true, paramLabel = "DIR",
       description = "The project checkout; it stands for the image's file system "
@@ -64,11 +66,7 @@ final class LocalOptions {
 
   /** The resource, checked as the API server would check it. */
   SchemaMigration resource() throws ResourceFile.InvalidInput {
-    SchemaMigration resource = ResourceFile.read(file);
-    List<String> problems = SpecValidator.problems(resource.getSpec(), false);
-    if (!problems.isEmpty()) {
-      throw new ResourceFile.InvalidInput(file + ": " + String.join("; ", problems));
-    }
+    SchemaMigration resource = ResourceFile.read(file, name);
     if (!Files.isDirectory(projectDir)) {
       throw new ResourceFile.InvalidInput("--project-dir " + projectDir + ": no such directory");
     }
@@ -131,15 +129,13 @@ final class LocalOptions {
     return pgDump != null ? pgDump : Path.of("pg_dump");
   }
 
+  /** {@code --backup-dir/<namespace>/<name>/}: DNS-1123 names, checked when the file was read. */
   Path backupDir(SchemaMigration resource) {
-    String namespace = resource.getMetadata() == null
-        || resource.getMetadata().getNamespace() == null ? "default"
-        : resource.getMetadata().getNamespace();
-    String name = resource.getMetadata() == null || resource.getMetadata().getName() == null
-        ? "schemamigration" : resource.getMetadata().getName();
     Path root = backupDir != null ? backupDir : Path.of(".schema-migration/backups");
-    return root.resolve(namespace).resolve(name).toAbsolutePath();
+    return root.resolve(resource.getMetadata().getNamespace())
+        .resolve(resource.getMetadata().getName()).toAbsolutePath();
   }
+
 
   /** The local engine for this resource and database. */
   LocalEngine engine(SchemaMigration resource, Database database, boolean dryRun,

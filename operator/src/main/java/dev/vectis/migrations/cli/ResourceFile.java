@@ -1,21 +1,51 @@
 package dev.vectis.migrations.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.vectis.migrations.api.ResourceValidator;
 import dev.vectis.migrations.api.SchemaMigration;
 import java.io.IOException;
+import java.io.StringReader;
+import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+import org.yaml.snakeyaml.nodes.Tag;
 
-/** Reads a SchemaMigration from a YAML file, with one-line errors that name what is wrong. */
+/**
+ * Reads a SchemaMigration from a YAML file and validates it as {@code kubectl apply} and the
+ * API server would: YAML 1.1 (as kubectl reads it), duplicate keys rejected, then
+ * {@link ResourceValidator}. An unquoted value that YAML reads as a number, boolean or null
+ * where the CRD wants a string is an error that says to quote it: kubectl would send the
+ * number, and the API server would refuse it. Errors are one line and name the field.
+ */
 final class ResourceFile {
-  static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+  private static final ObjectMapper MAPPER = new ObjectMapper()
       .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+  /** Deeper than any SchemaMigration; stops a recursive alias. */
+  private static final int MAX_DEPTH = 64;
+  private static final String API_VERSION = SchemaMigration.GROUP + "/" + SchemaMigration.VERSION;
 
   /** A file that cannot be used; the message is for the user as it is. */
   static final class InvalidInput extends Exception {
@@ -24,9 +54,31 @@ final class ResourceFile {
     }
   }
 
+  /** An unquoted scalar that YAML read as something other than a string. */
+  private record PlainScalar(String text, String readAs) {}
+
+  /** One document of the file, as JSON, with its unquoted non-string scalars. */
+  private record Document(ObjectNode tree, Map<JsonPointer, PlainScalar> plainScalars) {
+    boolean isSchemaMigration() {
+      return tree.path("kind").asText("").equals("SchemaMigration")
+          && tree.path("apiVersion").asText("").equals(API_VERSION);
+    }
+
+    String name() {
+      JsonNode name = tree.path("metadata").path("name");
+      return name.isTextual() ? ResourceValidator.oneLine(name.asText()) : "(no name)";
+    }
+  }
+
   private ResourceFile() {}
 
-  static SchemaMigration read(Path file) throws InvalidInput {
+  /**
+   * The SchemaMigration in {@code file}, valid as the API server would have it.
+   *
+   * @param name which SchemaMigration of a file that holds several (null: the file must hold
+   *     only one)
+   */
+  static SchemaMigration read(Path file, String name) throws InvalidInput {
     String text;
     try {
       text = Files.readString(file);
@@ -35,60 +87,192 @@ final class ResourceFile {
     } catch (IOException e) {
       throw new InvalidInput(file + ": cannot be read (" + e.getMessage() + ")");
     }
-    JsonNode tree;
-    try {
-      tree = YAML.readTree(text);
-    } catch (JsonProcessingException e) {
-      throw new InvalidInput(file + ": not valid YAML at line "
-          + (e.getLocation() == null ? "?" : e.getLocation().getLineNr()) + ": "
-          + e.getOriginalMessage().lines().findFirst().orElse(""));
+    Document document = select(file, parse(file, text), name);
+    List<String> problems = new ArrayList<>();
+    for (ResourceValidator.Problem problem
+        : ResourceValidator.instance().checkDocument(document.tree())) {
+      problems.add(withYamlHint(problem, document.plainScalars()).toString());
     }
-    if (tree == null || !tree.isObject()) {
-      throw new InvalidInput(file + ": expected one SchemaMigration document");
-    }
-    String apiVersion = tree.path("apiVersion").asText("");
-    String kind = tree.path("kind").asText("");
-    String expected = SchemaMigration.GROUP + "/" + SchemaMigration.VERSION;
-    if (!kind.equals("SchemaMigration") || !apiVersion.equals(expected)) {
-      throw new InvalidInput(file + ": expected kind SchemaMigration, apiVersion " + expected
-          + "; found kind " + (kind.isEmpty() ? "(none)" : kind) + ", apiVersion "
-          + (apiVersion.isEmpty() ? "(none)" : apiVersion));
+    if (!problems.isEmpty()) {
+      throw new InvalidInput(file + ": " + String.join("; ", problems));
     }
     try {
-      SchemaMigration resource = YAML.treeToValue(tree, SchemaMigration.class);
-      if (resource.getSpec() == null) {
-        throw new InvalidInput(file + ": spec: is required");
+      SchemaMigration resource = MAPPER.treeToValue(document.tree(), SchemaMigration.class);
+      if (resource.getMetadata().getNamespace() == null) {
+        resource.getMetadata().setNamespace("default");
       }
       return resource;
     } catch (JsonMappingException e) {
-      throw new InvalidInput(file + ": " + path(e) + ": " + reason(e));
-    } catch (JsonProcessingException e) {
-      throw new InvalidInput(file + ": " + e.getOriginalMessage());
+      // The schema accepted what the API classes cannot hold: a gap between them, named.
+      throw new InvalidInput(file + ": " + e.getOriginalMessage().lines().findFirst()
+          .orElse("cannot be read"));
+    } catch (IOException e) {
+      throw new InvalidInput(file + ": " + e.getMessage());
     }
   }
 
-  private static String path(JsonMappingException e) {
-    StringBuilder path = new StringBuilder();
-    for (JsonMappingException.Reference reference : e.getPath()) {
-      if (reference.getFieldName() != null) {
-        path.append(path.length() == 0 ? "" : ".").append(reference.getFieldName());
-      } else if (reference.getIndex() >= 0) {
-        path.append('[').append(reference.getIndex()).append(']');
+  private static Document select(Path file, List<Document> documents, String name)
+      throws InvalidInput {
+    if (documents.isEmpty()) {
+      throw new InvalidInput(file + ": expected one SchemaMigration document");
+    }
+    List<Document> resources = documents.stream().filter(Document::isSchemaMigration).toList();
+    if (documents.size() == 1) {
+      Document only = documents.get(0);
+      if (!only.isSchemaMigration()) {
+        String kind = only.tree().path("kind").asText("");
+        String apiVersion = only.tree().path("apiVersion").asText("");
+        throw new InvalidInput(file + ": expected kind SchemaMigration, apiVersion "
+            + API_VERSION + "; found kind " + (kind.isEmpty() ? "(none)" : kind)
+            + ", apiVersion " + (apiVersion.isEmpty() ? "(none)" : apiVersion));
       }
+      if (name != null && !name.equals(only.tree().path("metadata").path("name").asText())) {
+        throw new InvalidInput(file + ": holds SchemaMigration " + only.name() + ", not "
+            + ResourceValidator.oneLine(name));
+      }
+      return only;
     }
-    return path.length() == 0 ? "(document)" : path.toString();
+    String names = String.join(", ", resources.stream().map(Document::name).toList());
+    if (name == null) {
+      throw new InvalidInput(file + ": holds " + (resources.size() == documents.size()
+          ? resources.size() + " SchemaMigrations (" + names + ")"
+          : documents.size() + " documents, " + resources.size() + " of them SchemaMigrations"
+              + (resources.isEmpty() ? "" : " (" + names + ")"))
+          + ": pick one with --name");
+    }
+    List<Document> named = resources.stream()
+        .filter(d -> name.equals(d.tree().path("metadata").path("name").asText())).toList();
+    if (named.size() != 1) {
+      String holds = named.isEmpty() ? " (it holds: " + (names.isEmpty() ? "none" : names) + ")"
+          : "";
+      throw new InvalidInput(file + ": holds " + (named.isEmpty() ? "no" : named.size())
+          + " SchemaMigrations named " + ResourceValidator.oneLine(name) + holds);
+    }
+    return named.get(0);
   }
 
-  private static String reason(JsonMappingException e) {
-    if (e instanceof com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException) {
-      return "unknown field";
+  private static List<Document> parse(Path file, String text) throws InvalidInput {
+    LoaderOptions options = new LoaderOptions();
+    options.setMaxAliasesForCollections(50);
+    options.setNestingDepthLimit(MAX_DEPTH);
+    List<Document> documents = new ArrayList<>();
+    try {
+      for (Node root : new Yaml(options).composeAll(new StringReader(text))) {
+        if (root instanceof ScalarNode scalar && scalar.getTag().equals(Tag.NULL)) {
+          continue; // an empty document, as between two "---"
+        }
+        if (!(root instanceof MappingNode)) {
+          throw new InvalidInput(file + ": line " + line(root)
+              + ": expected a SchemaMigration document (a mapping)");
+        }
+        Map<JsonPointer, PlainScalar> plain = new HashMap<>();
+        ObjectNode tree = (ObjectNode) new Converter(file, plain)
+            .convert(root, JsonPointer.empty(), "", 0);
+        documents.add(new Document(tree, plain));
+      }
+    } catch (MarkedYAMLException e) {
+      throw new InvalidInput(file + ": not valid YAML at line "
+          + (e.getProblemMark() == null ? "?" : e.getProblemMark().getLine() + 1) + ": "
+          + (e.getProblem() == null ? "" : e.getProblem()));
+    } catch (YAMLException e) {
+      throw new InvalidInput(file + ": not valid YAML: "
+          + e.getMessage().lines().findFirst().orElse(""));
     }
-    if (e instanceof com.fasterxml.jackson.databind.exc.InvalidFormatException format) {
-      return "\"" + format.getValue() + "\" is not a valid value";
+    return documents;
+  }
+
+  /** {@code must be a string} becomes {@code ...; YAML reads 0123e4 as a number: quote it}. */
+  private static ResourceValidator.Problem withYamlHint(ResourceValidator.Problem problem,
+      Map<JsonPointer, PlainScalar> plainScalars) {
+    PlainScalar scalar = plainScalars.get(problem.pointer());
+    if (scalar == null || !problem.keyword().equals("type")
+        || !problem.message().equals("must be a string")) {
+      return problem;
     }
-    if (e instanceof com.fasterxml.jackson.databind.exc.MismatchedInputException) {
-      return "has the wrong type";
+    String shown = scalar.text().isEmpty() ? "an empty value" : scalar.text();
+    return problem.withMessage(problem.message() + "; YAML reads " + shown + " as "
+        + scalar.readAs() + ": quote it (" + ResourceValidator.quoted(scalar.text()) + ")");
+  }
+
+  private static int line(Node node) {
+    return node.getStartMark() == null ? 0 : node.getStartMark().getLine() + 1;
+  }
+
+  /** YAML nodes to JSON, YAML 1.1 scalars as kubectl reads them, duplicate keys refused. */
+  private static final class Converter extends SafeConstructor {
+    private final Path file;
+    private final Map<JsonPointer, PlainScalar> plainScalars;
+
+    Converter(Path file, Map<JsonPointer, PlainScalar> plainScalars) {
+      super(new LoaderOptions());
+      this.file = file;
+      this.plainScalars = plainScalars;
     }
-    return e.getOriginalMessage().lines().findFirst().orElse("invalid");
+
+    JsonNode convert(Node node, JsonPointer at, String field, int depth) throws InvalidInput {
+      if (depth > MAX_DEPTH) {
+        throw new InvalidInput(file + ": " + field + ": nested too deeply (a recursive alias?)");
+      }
+      if (node instanceof MappingNode mapping) {
+        ObjectNode object = NODES.objectNode();
+        Map<String, Integer> lines = new HashMap<>();
+        for (NodeTuple tuple : mapping.getValue()) {
+          if (!(tuple.getKeyNode() instanceof ScalarNode keyNode)) {
+            throw new InvalidInput(file + ": line " + line(tuple.getKeyNode())
+                + ": a key must be a plain value");
+          }
+          String key = keyNode.getValue();
+          String child = field.isEmpty() ? key : field + "." + key;
+          if (keyNode.getTag().equals(Tag.MERGE)) {
+            throw new InvalidInput(file + ": line " + line(keyNode) + ": " + child
+                + ": YAML merge keys are not supported; write the fields out");
+          }
+          Integer earlier = lines.putIfAbsent(key, line(keyNode));
+          if (earlier != null) {
+            throw new InvalidInput(file + ": " + child + ": duplicate key (lines " + earlier
+                + " and " + line(keyNode) + ")");
+          }
+          object.set(key, convert(tuple.getValueNode(), at.appendProperty(key), child,
+              depth + 1));
+        }
+        return object;
+      }
+      if (node instanceof SequenceNode sequence) {
+        ArrayNode array = NODES.arrayNode();
+        List<Node> items = sequence.getValue();
+        for (int i = 0; i < items.size(); i++) {
+          array.add(convert(items.get(i), at.appendIndex(i), field + "[" + i + "]", depth + 1));
+        }
+        return array;
+      }
+      return scalar((ScalarNode) node, at);
+    }
+
+    private JsonNode scalar(ScalarNode node, JsonPointer at) {
+      Tag tag = node.getTag();
+      String readAs = tag.equals(Tag.INT) || tag.equals(Tag.FLOAT) ? "a number"
+          : tag.equals(Tag.BOOL) ? "a boolean" : tag.equals(Tag.NULL) ? "null" : null;
+      if (readAs == null) {
+        // Strings, and timestamps: kubectl keeps those as the text written.
+        return NODES.textNode(node.getValue());
+      }
+      if (node.isPlain()) {
+        plainScalars.put(at, new PlainScalar(node.getValue(), readAs));
+      }
+      Object value = constructObject(node);
+      if (value == null) {
+        return NODES.nullNode();
+      }
+      if (value instanceof Boolean bool) {
+        return NODES.booleanNode(bool);
+      }
+      if (value instanceof Integer || value instanceof Long) {
+        return NODES.numberNode(((Number) value).longValue());
+      }
+      if (value instanceof BigInteger big) {
+        return NODES.numberNode(big);
+      }
+      return NODES.numberNode(((Number) value).doubleValue());
+    }
   }
 }
