@@ -33,7 +33,7 @@ final class LocalOptions {
   Path dataDir;
 
   @Option(names = "--backup-dir", paramLabel = "DIR",
-      description = "Where dumps go: DIR/<namespace>/<name>/ (default: "
+      description = "Where dumps go: DIR/<database key>/ (default: "
           + ".schema-migration/backups).")
   Path backupDir;
 
@@ -82,21 +82,21 @@ final class LocalOptions {
     return pgDump != null ? pgDump : Path.of("pg_dump");
   }
 
-  Path backupDir(SchemaMigration resource) {
-    String namespace = resource.getMetadata() == null
-        || resource.getMetadata().getNamespace() == null ? "default"
-        : resource.getMetadata().getNamespace();
-    String name = resource.getMetadata() == null || resource.getMetadata().getName() == null
-        ? "schemamigration" : resource.getMetadata().getName();
+  /**
+   * The database's dump directory: {@code <--backup-dir>/<database key>}, the key made from
+   * host, port and database name (the embedded PostgreSQL's from its data directory).
+   */
+  Path backupDir(Database database) {
     Path root = backupDir != null ? backupDir : Path.of(".schema-migration/backups");
-    return root.resolve(namespace).resolve(name).toAbsolutePath();
+    return root.resolve(dev.vectis.migrations.local.LocalBackup.key(database.settings(),
+        database.embedded() == null ? null : dataDir)).toAbsolutePath();
   }
 
   /** The local engine for this resource and database. */
   LocalEngine engine(SchemaMigration resource, Database database, boolean dryRun,
       java.io.PrintStream out) {
     return new LocalEngine(resource, database.settings(), new LocalEngine.Options(
-        projectDir.toAbsolutePath(), backupDir(resource), python(), alembic, pgDump(), dryRun,
+        projectDir.toAbsolutePath(), backupDir(database), python(), alembic, pgDump(), dryRun,
         out), java.time.Clock.systemUTC());
   }
 

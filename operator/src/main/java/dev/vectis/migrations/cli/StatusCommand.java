@@ -35,7 +35,7 @@ final class StatusCommand implements Callable<Integer> {
       return Main.EXIT_USAGE;
     }
     try (LocalOptions.Database database = local.database()) {
-      Path backups = local.backupDir(resource);
+      Path backups = local.backupDir(database);
       LocalEngine.Outcome outcome = local.engine(resource, database, true, out).inspectOnly();
       SchemaMigrationStatus status = outcome.status();
       row(out, "SchemaMigration", resource.getMetadata().getNamespace() + "/"

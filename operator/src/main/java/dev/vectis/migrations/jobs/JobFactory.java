@@ -6,6 +6,7 @@ import dev.vectis.migrations.api.SchemaMigrationSpec;
 import dev.vectis.migrations.database.AdvisoryLock;
 import dev.vectis.migrations.database.BackupScript;
 import dev.vectis.migrations.database.ConnectionSettings;
+import dev.vectis.migrations.database.DatabaseIdentity;
 import dev.vectis.migrations.plan.Action;
 import dev.vectis.migrations.revision.InspectionScript;
 import io.fabric8.kubernetes.api.model.Container;
@@ -110,9 +111,16 @@ public final class JobFactory {
     SchemaMigrationSpec spec = resource.getSpec();
     String rows = String.join(",", backUp.rows());
     String name = jobName(resource, "backup", rows, rows, image);
+    DatabaseIdentity identity = DatabaseIdentity.of(database.settings());
+    // The image whose scripts know these rows: the one that migrated the database.
+    String appImage = resource.getStatus() != null && resource.getStatus().appliedImage != null
+        ? resource.getStatus().appliedImage : spec.image;
+    BackupScript.Origin origin = new BackupScript.Origin(identity, identity.key(),
+        resource.getMetadata().getNamespace(), resource.getMetadata().getName(), backUp.rows(),
+        appImage, spec.alembic.versionTable, spec.alembic.versionTableSchema);
     List<EnvVar> env = new ArrayList<>(databaseEnvironment(spec, database));
-    BackupScript.environment(backupDirectory(resource), backUp.rows(), spec.backup.retain)
-        .forEach((key, value) -> env.add(literal(key, value)));
+    BackupScript.environment(backupDirectory(identity), origin,
+        Integer.toString(spec.backup.retain)).forEach((key, value) -> env.add(literal(key, value)));
     Volume volume = new VolumeBuilder().withName("backups").withNewPersistentVolumeClaim()
         .withClaimName(claim).endPersistentVolumeClaim().build();
     VolumeMount mount = new VolumeMountBuilder().withName("backups").withMountPath(BACKUP_MOUNT)
@@ -121,10 +129,25 @@ public final class JobFactory {
         List.of(volume), List.of(mount), false);
   }
 
-  /** The dump directory of a SchemaMigration inside the backup volume. */
-  public static String backupDirectory(SchemaMigration resource) {
-    return BACKUP_MOUNT + "/" + resource.getMetadata().getNamespace() + "/"
-        + resource.getMetadata().getName();
+  /**
+   * A database's dump directory inside the backup volume: named after the database (server
+   * and database name), never after the resource, so one SchemaMigration run against two
+   * databases keeps two sets of dumps and their own retention.
+   */
+  public static String backupDirectory(DatabaseIdentity identity) {
+    return BACKUP_MOUNT + "/" + identity.key();
+  }
+
+  /**
+   * {@code status.lastBackup.location}: {@code <claim>:<path inside the volume>}, from the path
+   * the backup Job printed (it names the database's directory and the dump).
+   */
+  public static String backupLocation(SchemaMigration resource, String resultPath) {
+    java.nio.file.Path path = java.nio.file.Path.of(resultPath).normalize();
+    java.nio.file.Path mount = java.nio.file.Path.of(BACKUP_MOUNT);
+    String inVolume = path.startsWith(mount) && path.getNameCount() > 1
+        ? mount.relativize(path).toString() : String.valueOf(path.getFileName());
+    return backupClaim(resource) + ":" + inVolume;
   }
 
   /** The claim of the dumps: spec.backup.persistentVolumeClaim or {@code <name>-backups}. */

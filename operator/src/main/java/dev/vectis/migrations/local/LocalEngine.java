@@ -43,7 +43,7 @@ public final class LocalEngine {
 
   /**
    * @param projectDir stands for the image's file system (see {@link LocalPaths})
-   * @param backupDir this SchemaMigration's dump directory
+   * @param backupDir the database's dump directory
    * @param python the Python with Alembic (inspection, migration lock, a "python" seed)
    * @param alembic replaces {@code spec.alembic.command[0]} when not null
    */
@@ -53,6 +53,7 @@ public final class LocalEngine {
   /** How a run ended: the status, the last decision, and the process exit code. */
   public record Outcome(SchemaMigrationStatus status, Decision decision, int exitCode) {}
 
+  private final SchemaMigration resource;
   private final SchemaMigrationSpec spec;
   private final ConnectionSettings database;
   private final Options options;
@@ -65,6 +66,7 @@ public final class LocalEngine {
 
   public LocalEngine(SchemaMigration resource, ConnectionSettings database, Options options,
       Clock clock) {
+    this.resource = resource;
     this.spec = resource.getSpec();
     this.database = database;
     this.options = options;
@@ -159,7 +161,7 @@ public final class LocalEngine {
   private void backUp(Action.BackUp backUp) {
     try {
       BackupScript.Result result = LocalBackup.backup(database, options.backupDir(),
-          backUp.rows(), spec.backup.retain, options.pgDump(), deadline());
+          resource, backUp.rows(), options.pgDump(), deadline());
       say("    backup " + result.path() + " (" + result.sizeBytes() + " bytes, sha256 "
           + result.sha256().substring(0, 12) + "…) verified");
       StatusWriter.backedUp(status, result.path(), result.sizeBytes(), result.sha256(),

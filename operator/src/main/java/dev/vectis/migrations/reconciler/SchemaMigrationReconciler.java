@@ -196,11 +196,7 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
         metrics.backupFinished(succeeded && result.isPresent(),
             result.map(BackupScript.Result::sizeBytes).orElse(0L));
         if (succeeded && result.isPresent()) {
-          // Where to find it: the claim, and the path inside the volume.
-          String file = java.nio.file.Path.of(result.get().path()).getFileName().toString();
-          String location = JobFactory.backupClaim(resource) + ":"
-              + resource.getMetadata().getNamespace() + "/" + resource.getMetadata().getName()
-              + "/" + file;
+          String location = JobFactory.backupLocation(resource, result.get().path());
           StatusWriter.backedUp(status, location, result.get().sizeBytes(),
               result.get().sha256(), Decider.split(active.from), generation, now());
           return List.of("Normal/BackupCompleted: " + result.get().path());
