@@ -149,7 +149,8 @@ class LocalModeTest {
 
       assertThat(run("restore", "--dump", dump.toString(), "--pg-restore",
           ExternalTools.pgDump().resolveSibling("pg_restore").toString(), "--database-url",
-          "postgresql://" + db.user() + "@localhost:" + db.port() + "/" + db.name())).isZero();
+          "postgresql://" + db.user() + "@localhost:" + db.port() + "/" + db.name(), "--yes",
+          "--backup-dir", work.resolve("backups").toString())).as(stdout + stderr).isZero();
       assertThat(versionRows(db)).containsExactly(HEAD);
       assertThat(db.count("SELECT count(*) FROM exchange_rates")).isEqualTo(1);
     }
