@@ -34,8 +34,10 @@ public final class LocalBackup {
     if (embeddedDataDir == null) {
       return DatabaseIdentity.of(settings).key();
     }
+    // The data directory alone says which server it is; its one database, "postgres", is
+    // also its password, and would be masked in every path printed.
     return new DatabaseIdentity("embedded", 0, embeddedDataDir.toAbsolutePath().normalize()
-        + "/" + settings.database()).key();
+        .toString()).key();
   }
 
   /**

@@ -86,6 +86,53 @@ class BackupPerDatabaseTest {
         .doesNotContain(prodDump.toString());
   }
 
+  @Test
+  void theEmbeddedDatabaseKeepsItsIdentityAcrossRunsThoughItsPortChanges() throws Exception {
+    Path data = work.resolve("pg");
+    List<String> common = List.of("--project-dir", ProjectPaths.vectisProject().toString(),
+        "--python", ExternalTools.python().toString(), "--backup-dir",
+        work.resolve("backups").toString(), "--data-dir", data.toString());
+    CapturedRun run = embedded("migrate", "head", common);
+    assertThat(run.exitCode()).as(run.stdout() + run.stderr()).isZero();
+    run = embedded("migrate", "a3e2f1b8c9d4", common);
+    assertThat(run.exitCode()).as(run.stdout() + run.stderr()).isZero();
+    Path dump;
+    try (var files = Files.walk(work.resolve("backups"))) {
+      dump = files.filter(f -> f.toString().endsWith("-" + HEAD + ".dump")).findFirst()
+          .orElseThrow();
+    }
+    assertThat(run.stdout()).as("the path is printed as it is").contains("backup " + dump);
+
+    run = embedded("status", "a3e2f1b8c9d4", common);
+    assertThat(lastBackup(run)).contains(dump.toString());
+    run = CapturedRun.of("", "restore", "--dump", dump.toString(), "--data-dir",
+        data.toString(), "--backup-dir", work.resolve("backups").toString(), "--pg-restore",
+        ExternalTools.pgDump().resolveSibling("pg_restore").toString(), "--yes");
+    assertThat(run.exitCode()).as(run.stdout() + run.stderr()).isZero();
+    assertThat(run.stdout()).contains("==> the database is now at " + HEAD);
+  }
+
+  private CapturedRun embedded(String command, String target, List<String> common)
+      throws Exception {
+    Path resource = Files.writeString(work.resolve("embedded-" + target + ".yaml"), """
+        apiVersion: migrations.vectis.dev/v1alpha1
+        kind: SchemaMigration
+        metadata: {name: vectis-backend, namespace: shop}
+        spec:
+          image: registry.example.com/vectis/backend:1.14.0
+          targetRevision: "%s"
+          alembic: {workingDir: /app/vectis/backend}
+          database: {secretRef: {name: vectis-db-app}}
+          downgrade: {allow: true}
+        """.formatted(target));
+    List<String> args = new ArrayList<>(List.of(command, "-f", resource.toString()));
+    args.addAll(common);
+    if (command.equals("migrate")) {
+      args.addAll(List.of("--pg-dump", ExternalTools.pgDump().toString()));
+    }
+    return CapturedRun.of("", args.toArray(String[]::new));
+  }
+
   private static String lastBackup(CapturedRun run) {
     return run.stdout().lines().filter(line -> line.startsWith("Last backup")).findFirst()
         .orElseThrow(() -> new AssertionError(run.stdout()));
