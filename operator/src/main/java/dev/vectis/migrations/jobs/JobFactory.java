@@ -139,14 +139,20 @@ public final class JobFactory {
   }
 
   /**
-   * {@code status.lastBackup.location}: {@code <claim>:<path inside the volume>}, from the path
-   * the backup Job printed (it names the database's directory and the dump).
+   * {@code status.lastBackup.location}: {@code <claim>:<path inside the volume>}. From the path
+   * the backup Job printed when it is under the mount; otherwise (a stand-in kubelet mounts
+   * the volume elsewhere) the database's directory and the dump's file name.
+   *
+   * @param database how the Job reached the database, or null when unknown now
    */
-  public static String backupLocation(SchemaMigration resource, String resultPath) {
+  public static String backupLocation(SchemaMigration resource, DatabaseAccess database,
+      String resultPath) {
     java.nio.file.Path path = java.nio.file.Path.of(resultPath).normalize();
     java.nio.file.Path mount = java.nio.file.Path.of(BACKUP_MOUNT);
+    String file = String.valueOf(path.getFileName());
     String inVolume = path.startsWith(mount) && path.getNameCount() > 1
-        ? mount.relativize(path).toString() : String.valueOf(path.getFileName());
+        ? mount.relativize(path).toString()
+        : database != null ? DatabaseIdentity.of(database.settings()).key() + "/" + file : file;
     return backupClaim(resource) + ":" + inVolume;
   }
 

@@ -196,7 +196,8 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
         metrics.backupFinished(succeeded && result.isPresent(),
             result.map(BackupScript.Result::sizeBytes).orElse(0L));
         if (succeeded && result.isPresent()) {
-          String location = JobFactory.backupLocation(resource, result.get().path());
+          String location = JobFactory.backupLocation(resource, database.access(),
+              result.get().path());
           StatusWriter.backedUp(status, location, result.get().sizeBytes(),
               result.get().sha256(), Decider.split(active.from), generation, now());
           return List.of("Normal/BackupCompleted: " + result.get().path());

@@ -89,10 +89,14 @@ class BackupJobTest {
   @Test
   void theLocationIsTheClaimAndThePathInsideTheVolume() {
     String key = new DatabaseIdentity("prod-db-rw.db", 5432, "app").key();
-    assertThat(JobFactory.backupLocation(resource(),
+    JobFactory.DatabaseAccess prod = database("prod-db-rw.db", "app");
+    assertThat(JobFactory.backupLocation(resource(), null,
         "/backups/" + key + "/20261126T071502Z-5731d674e022.dump"))
         .isEqualTo("vectis-backend-backups:" + key + "/20261126T071502Z-5731d674e022.dump");
-    assertThat(JobFactory.backupLocation(resource(), "/backups/../etc/x.dump"))
+    assertThat(JobFactory.backupLocation(resource(), prod,
+        "/elsewhere/20261126T071502Z-5731d674e022.dump"))
+        .isEqualTo("vectis-backend-backups:" + key + "/20261126T071502Z-5731d674e022.dump");
+    assertThat(JobFactory.backupLocation(resource(), null, "/backups/../etc/x.dump"))
         .isEqualTo("vectis-backend-backups:x.dump");
   }
 }
