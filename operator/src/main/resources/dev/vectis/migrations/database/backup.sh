@@ -77,7 +77,7 @@ trap 'exit 143' TERM
 # Leftovers of interrupted runs: our pattern, regular files, not written to since ours was
 # created (a dump in progress keeps its file's time moving).
 find "$BACKUP_DIR" -maxdepth 1 -type f -name '.backup.*' ! -newer "$tmp" ! -name "${tmp##*/}" \
-  -exec rm -f {} \; -exec echo "backup: removed {}, left by an interrupted backup" \; >&2
+  -print -exec rm -f {} \; | sed 's/^/backup: removed the leftover of an interrupted backup: /' >&2
 
 started=$(date -u +%Y%m%dT%H%M%SZ)
 created=$(date -u +%Y-%m-%dT%H:%M:%SZ)
