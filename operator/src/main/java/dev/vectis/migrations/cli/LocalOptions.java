@@ -2,7 +2,6 @@ package dev.vectis.migrations.cli;
 
 import dev.vectis.migrations.api.SchemaMigration;
 import dev.vectis.migrations.database.ConnectionSettings;
-import dev.vectis.migrations.database.DatabaseIdentity;
 import dev.vectis.migrations.database.PasswordSources;
 import dev.vectis.migrations.local.EmbeddedDatabase;
 import dev.vectis.migrations.local.LocalAlembic;
@@ -49,7 +48,7 @@ final class LocalOptions {
   Path dataDir;
 
   @Option(names = "--backup-dir", paramLabel = "DIR",
-      description = "Where dumps go: DIR/<namespace>/<name>/ (default: "
+      description = "Where dumps go: DIR/<database key>/ (default: "
           + ".schema-migration/backups).")
   Path backupDir;
 
@@ -109,10 +108,11 @@ final class LocalOptions {
     }
   }
 
-  /** Where this resource's status is kept for this database. */
-  LocalState state(SchemaMigration resource, ConnectionSettings settings) {
+  /** Where this resource's status is kept for this database (keyed as its dumps are). */
+  LocalState state(SchemaMigration resource, Database database) {
     Path root = stateDir != null ? stateDir : Path.of(".schema-migration/state");
-    return LocalState.of(root.toAbsolutePath(), DatabaseIdentity.of(settings),
+    return LocalState.of(root.toAbsolutePath(), dev.vectis.migrations.local.LocalBackup.key(
+        database.settings(), database.embedded() == null ? null : dataDir),
         namespace(resource), resource.getMetadata().getName());
   }
 
@@ -129,11 +129,14 @@ final class LocalOptions {
     return pgDump != null ? pgDump : Path.of("pg_dump");
   }
 
-  /** {@code --backup-dir/<namespace>/<name>/}: DNS-1123 names, checked when the file was read. */
-  Path backupDir(SchemaMigration resource) {
+  /**
+   * The database's dump directory: {@code <--backup-dir>/<database key>}, the key made from
+   * host, port and database name (the embedded PostgreSQL's from its data directory).
+   */
+  Path backupDir(Database database) {
     Path root = backupDir != null ? backupDir : Path.of(".schema-migration/backups");
-    return root.resolve(resource.getMetadata().getNamespace())
-        .resolve(resource.getMetadata().getName()).toAbsolutePath();
+    return root.resolve(dev.vectis.migrations.local.LocalBackup.key(database.settings(),
+        database.embedded() == null ? null : dataDir)).toAbsolutePath();
   }
 
 
@@ -141,7 +144,7 @@ final class LocalOptions {
   LocalEngine engine(SchemaMigration resource, Database database, boolean dryRun,
       java.io.PrintStream out) {
     return new LocalEngine(resource, database.settings(), new LocalEngine.Options(
-        projectDir.toAbsolutePath(), backupDir(resource), state(resource, database.settings()),
+        projectDir.toAbsolutePath(), backupDir(database), state(resource, database),
         python(), alembic, pgDump(), dryRun, out), java.time.Clock.systemUTC());
   }
 

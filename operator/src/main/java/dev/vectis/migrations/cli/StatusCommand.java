@@ -3,16 +3,14 @@ package dev.vectis.migrations.cli;
 import dev.vectis.migrations.api.PendingRevision;
 import dev.vectis.migrations.api.SchemaMigration;
 import dev.vectis.migrations.api.SchemaMigrationStatus;
+import dev.vectis.migrations.database.BackupScript;
 import dev.vectis.migrations.local.LocalEngine;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -35,7 +33,7 @@ final class StatusCommand implements Callable<Integer> {
       return Main.EXIT_USAGE;
     }
     try (LocalOptions.Database database = local.database()) {
-      Path backups = local.backupDir(resource);
+      Path backups = local.backupDir(database);
       LocalEngine.Outcome outcome = local.engine(resource, database, true, out).inspectOnly();
       SchemaMigrationStatus status = outcome.status();
       row(out, "SchemaMigration", resource.getMetadata().getNamespace() + "/"
@@ -54,8 +52,8 @@ final class StatusCommand implements Callable<Integer> {
       for (PendingRevision revision : pending) {
         row(out, "", revision.revision + "  " + revision.message);
       }
-      row(out, "Last backup", lastBackup(backups).map(StatusCommand::describe).orElse("none in "
-          + backups));
+      row(out, "Last backup", lastBackup(backups).map(StatusCommand::describe).orElse("none of "
+          + "this database in " + backups));
       return status.currentRevision == null ? 1 : 0;
     } catch (ResourceFile.InvalidInput | IllegalArgumentException e) {
       System.err.println("status: " + e.getMessage());
@@ -70,21 +68,19 @@ final class StatusCommand implements Callable<Integer> {
     out.printf("%-16s %s%n", label, value);
   }
 
-  private static Optional<Path> lastBackup(Path directory) throws IOException {
-    if (!Files.isDirectory(directory)) {
+  /** This database's newest dump: its directory, with metadata naming it. */
+  private static Optional<BackupScript.Dump> lastBackup(Path directory) {
+    try {
+      return BackupScript.dumpsOf(directory, directory.getFileName().toString()).stream()
+          .findFirst();
+    } catch (IOException unreadable) {
       return Optional.empty();
-    }
-    try (Stream<Path> files = Files.list(directory)) {
-      return files.filter(f -> f.getFileName().toString().endsWith(".dump"))
-          .max(Comparator.comparing(f -> f.getFileName().toString()));
     }
   }
 
-  private static String describe(Path dump) {
-    try {
-      return dump + " (" + Files.size(dump) + " bytes)";
-    } catch (IOException e) {
-      return dump.toString();
-    }
+  private static String describe(BackupScript.Dump dump) {
+    BackupScript.Metadata metadata = dump.metadata();
+    return dump.path() + " (at " + metadata.revision() + ", " + metadata.sizeBytes()
+        + " bytes, taken " + metadata.createdAt() + ")";
   }
 }

@@ -6,6 +6,7 @@ import dev.vectis.migrations.api.SchemaMigrationSpec;
 import dev.vectis.migrations.database.AdvisoryLock;
 import dev.vectis.migrations.database.BackupScript;
 import dev.vectis.migrations.database.ConnectionSettings;
+import dev.vectis.migrations.database.DatabaseIdentity;
 import dev.vectis.migrations.plan.Action;
 import dev.vectis.migrations.revision.InspectionScript;
 import io.fabric8.kubernetes.api.model.Container;
@@ -118,9 +119,16 @@ public final class JobFactory {
     SchemaMigrationSpec spec = resource.getSpec();
     String rows = String.join(",", backUp.rows());
     String name = jobName(resource, "backup", rows, rows, image);
+    DatabaseIdentity identity = DatabaseIdentity.of(database.settings());
+    // The image whose scripts know these rows: the one that migrated the database.
+    String appImage = resource.getStatus() != null && resource.getStatus().appliedImage != null
+        ? resource.getStatus().appliedImage : spec.image;
+    BackupScript.Origin origin = new BackupScript.Origin(identity, identity.key(),
+        resource.getMetadata().getNamespace(), resource.getMetadata().getName(), backUp.rows(),
+        appImage, spec.alembic.versionTable, spec.alembic.versionTableSchema);
     List<EnvVar> env = new ArrayList<>(databaseEnvironment(spec, database));
-    BackupScript.environment(backupDirectory(resource), backUp.rows(), spec.backup.retain)
-        .forEach((key, value) -> env.add(literal(key, value)));
+    BackupScript.environment(backupDirectory(identity), origin,
+        Integer.toString(spec.backup.retain)).forEach((key, value) -> env.add(literal(key, value)));
     Volume volume = new VolumeBuilder().withName("backups").withNewPersistentVolumeClaim()
         .withClaimName(claim).endPersistentVolumeClaim().build();
     VolumeMount mount = new VolumeMountBuilder().withName("backups").withMountPath(BACKUP_MOUNT)
@@ -129,16 +137,30 @@ public final class JobFactory {
         List.of(volume), List.of(mount), false);
   }
 
-  /** The dump directory of a SchemaMigration inside the backup volume. */
-  public static String backupDirectory(SchemaMigration resource) {
-    return BACKUP_MOUNT + "/" + resource.getMetadata().getNamespace() + "/"
-        + resource.getMetadata().getName();
+  /**
+   * A database's dump directory inside the backup volume: named after the database (server
+   * and database name), never after the resource, so one SchemaMigration run against two
+   * databases keeps two sets of dumps and their own retention.
+   */
+  public static String backupDirectory(DatabaseIdentity identity) {
+    return BACKUP_MOUNT + "/" + identity.key();
   }
 
-  /** Where a dump is, for status.lastBackup: {@code <claim>:<path inside the volume>}. */
-  public static String backupLocation(SchemaMigration resource, String pathInPod) {
-    String inVolume = pathInPod.startsWith(BACKUP_MOUNT + "/")
-        ? pathInPod.substring(BACKUP_MOUNT.length() + 1) : pathInPod;
+  /**
+   * {@code status.lastBackup.location}: {@code <claim>:<path inside the volume>}. From the path
+   * the backup Job printed when it is under the mount; otherwise (a stand-in kubelet mounts
+   * the volume elsewhere) the database's directory and the dump's file name.
+   *
+   * @param database how the Job reached the database, or null when unknown now
+   */
+  public static String backupLocation(SchemaMigration resource, DatabaseAccess database,
+      String resultPath) {
+    java.nio.file.Path path = java.nio.file.Path.of(resultPath).normalize();
+    java.nio.file.Path mount = java.nio.file.Path.of(BACKUP_MOUNT);
+    String file = String.valueOf(path.getFileName());
+    String inVolume = path.startsWith(mount) && path.getNameCount() > 1
+        ? mount.relativize(path).toString()
+        : database != null ? DatabaseIdentity.of(database.settings()).key() + "/" + file : file;
     return backupClaim(resource) + ":" + inVolume;
   }
 

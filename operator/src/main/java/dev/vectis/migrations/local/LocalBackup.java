@@ -1,7 +1,10 @@
 package dev.vectis.migrations.local;
 
+import dev.vectis.migrations.api.SchemaMigration;
+import dev.vectis.migrations.api.SchemaMigrationSpec;
 import dev.vectis.migrations.database.BackupScript;
 import dev.vectis.migrations.database.ConnectionSettings;
+import dev.vectis.migrations.database.DatabaseIdentity;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,21 +25,64 @@ public final class LocalBackup {
   }
 
   /**
-   * Dumps the database into {@code directory}, verifies the dump, applies retention.
+   * The key of a database's backup directory. Local mode's embedded PostgreSQL listens on a
+   * new port every run, so it is keyed by its data directory instead of host and port.
+   *
+   * @param embeddedDataDir the embedded server's data directory, or null for a real server
+   */
+  public static String key(ConnectionSettings settings, Path embeddedDataDir) {
+    if (embeddedDataDir == null) {
+      return DatabaseIdentity.of(settings).key();
+    }
+    // The data directory alone says which server it is; its one database, "postgres", is
+    // also its password, and would be masked in every path printed.
+    return new DatabaseIdentity("embedded", 0, embeddedDataDir.toAbsolutePath().normalize()
+        .toString()).key();
+  }
+
+  /**
+   * Backs up the database of {@code resource} before a migration: into {@code directory}
+   * (its key is the directory's name, see {@link #key}), retaining
+   * {@code spec.backup.retain} dumps of this database.
    *
    * @param pgDump the pg_dump program; pg_restore is taken from the same directory
    */
   public static BackupScript.Result backup(ConnectionSettings settings, Path directory,
-      List<String> rows, int retain, Path pgDump, Duration timeout) {
+      SchemaMigration resource, List<String> rows, Path pgDump, Duration timeout) {
+    SchemaMigrationSpec spec = resource.getSpec();
+    String image = resource.getStatus() != null && resource.getStatus().appliedImage != null
+        ? resource.getStatus().appliedImage : spec.image;
+    BackupScript.Origin origin = new BackupScript.Origin(DatabaseIdentity.of(settings),
+        directory.getFileName().toString(), namespace(resource), name(resource), rows, image,
+        spec.alembic.versionTable, spec.alembic.versionTableSchema);
+    return backup(settings, directory, origin, Integer.toString(spec.backup.retain), pgDump,
+        timeout);
+  }
+
+  /**
+   * Dumps the database into {@code directory}, verifies the dump in full, writes its metadata,
+   * applies retention among this database's dumps.
+   *
+   * @param retain how many dumps of this database to keep, or {@link BackupScript#RETAIN_ALL}
+   * @param pgDump the pg_dump program; pg_restore is taken from the same directory
+   */
+  public static BackupScript.Result backup(ConnectionSettings settings, Path directory,
+      BackupScript.Origin origin, String retain, Path pgDump, Duration timeout) {
     Map<String, String> env = environment(settings, pgDump);
-    env.putAll(BackupScript.environment(directory.toString(), rows, retain));
+    env.putAll(BackupScript.environment(directory.toAbsolutePath().toString(), origin, retain));
+    Path parent = directory.toAbsolutePath().getParent();
     try {
-      Files.createDirectories(directory);
+      // The script creates (and checks) the directory itself; it runs in its parent.
+      Files.createDirectories(parent);
     } catch (IOException e) {
-      throw new BackupFailed("cannot create the backup directory " + directory + ": "
+      throw new BackupFailed("cannot create the backup directory " + parent + ": "
           + e.getMessage());
     }
-    ProcessRunner.Result result = ProcessRunner.run(directory.toAbsolutePath(), env, timeout,
+    if (Files.isSymbolicLink(directory)) {
+      throw new BackupFailed("the backup directory " + directory + " is a symbolic link; "
+          + "refusing to write through it");
+    }
+    ProcessRunner.Result result = ProcessRunner.run(parent, env, timeout,
         BackupScript.backupCommand());
     String output = settings.masker().mask(result.output());
     if (!result.succeeded()) {
@@ -46,7 +92,7 @@ public final class LocalBackup {
         "backup printed no result: " + output.strip()));
   }
 
-  /** Runs only the verification ({@code pg_restore --list}) on a dump. */
+  /** Runs only the verification (a full read with pg_restore) on a dump. */
   public static ProcessRunner.Result verify(Path dump, Path pgDump) {
     Map<String, String> env = new HashMap<>();
     env.put("PG_RESTORE", pgRestoreBeside(pgDump).toString());
@@ -64,8 +110,18 @@ public final class LocalBackup {
     return env;
   }
 
-  private static Path pgRestoreBeside(Path pgDump) {
+  /** pg_restore in the directory of {@code pgDump} (or the one on PATH). */
+  public static Path pgRestoreBeside(Path pgDump) {
     Path parent = pgDump.getParent();
     return parent == null ? Path.of("pg_restore") : parent.resolve("pg_restore");
+  }
+
+  private static String namespace(SchemaMigration resource) {
+    return resource.getMetadata() == null || resource.getMetadata().getNamespace() == null
+        ? "default" : resource.getMetadata().getNamespace();
+  }
+
+  private static String name(SchemaMigration resource) {
+    return resource.getMetadata() == null ? null : resource.getMetadata().getName();
   }
 }

@@ -49,7 +49,7 @@ public final class LocalEngine {
 
   /**
    * @param projectDir stands for the image's file system (see {@link LocalPaths})
-   * @param backupDir the dump directory of this database
+   * @param backupDir the database's dump directory
    * @param state where the status is kept between runs (null: kept in memory only)
    * @param python the Python with Alembic (inspection, migration lock, a "python" seed)
    * @param alembic replaces {@code spec.alembic.command[0]} when not null
@@ -60,6 +60,7 @@ public final class LocalEngine {
   /** How a run ended: the status, the last decision, and the process exit code. */
   public record Outcome(SchemaMigrationStatus status, Decision decision, int exitCode) {}
 
+  private final SchemaMigration resource;
   private final SchemaMigrationSpec spec;
   private final ConnectionSettings database;
   private final SecretMasker masker;
@@ -76,6 +77,7 @@ public final class LocalEngine {
 
   public LocalEngine(SchemaMigration resource, ConnectionSettings database, Options options,
       Clock clock) {
+    this.resource = resource;
     this.spec = resource.getSpec();
     this.database = database;
     this.masker = database.masker();
@@ -231,7 +233,7 @@ public final class LocalEngine {
     if (action instanceof Action.BackUp backUp) {
       try {
         BackupScript.Result backup = LocalBackup.backup(database, options.backupDir(),
-            backUp.rows(), spec.backup.retain, options.pgDump(), deadline());
+            resource, backUp.rows(), options.pgDump(), deadline());
         say("    backup " + backup.path() + " (" + backup.sizeBytes() + " bytes, sha256 "
             + backup.sha256().substring(0, 12) + "…) verified");
         return new ActionResult(ActionResult.Ending.EXITED, 0, "", new ActionResult.Backup(

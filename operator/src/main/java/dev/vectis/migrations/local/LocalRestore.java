@@ -1,9 +1,17 @@
 package dev.vectis.migrations.local;
 
 import dev.vectis.migrations.database.ConnectionSettings;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
@@ -17,6 +25,7 @@ public final class LocalRestore {
         "--no-owner", "--dbname", database.database(), dump.toString());
   }
 
+  /** Runs pg_restore; the password goes through PGPASSWORD, the output is masked. */
   public static ProcessRunner.Result restore(Path pgRestore, ConnectionSettings database,
       Path dump) {
     Map<String, String> env = new HashMap<>(database.libpqEnvironment());
@@ -26,5 +35,19 @@ public final class LocalRestore {
     ProcessRunner.Result result = ProcessRunner.run(dump.toAbsolutePath().getParent(), env,
         Duration.ofHours(1), command(pgRestore, database, dump.toAbsolutePath()));
     return new ProcessRunner.Result(result.exitCode(), database.masker().mask(result.output()));
+  }
+
+  /** The file's SHA-256, hex (what the backup's metadata records). */
+  public static String sha256(Path file) throws IOException {
+    MessageDigest digest;
+    try {
+      digest = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+    try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
+      in.transferTo(OutputStream.nullOutputStream());
+    }
+    return HexFormat.of().formatHex(digest.digest());
   }
 }

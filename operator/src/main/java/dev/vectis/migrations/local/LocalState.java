@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.vectis.migrations.api.SchemaMigrationSpec;
 import dev.vectis.migrations.api.SchemaMigrationStatus;
-import dev.vectis.migrations.database.DatabaseIdentity;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -23,7 +22,7 @@ import java.util.regex.Pattern;
 
 /**
  * Local mode's stand-in for the API server: one SchemaMigration's status for one database,
- * kept in {@code <state dir>/<database identity>/<namespace>/<name>.json} and replaced
+ * kept in {@code <state dir>/<database key>/<namespace>/<name>.json} and replaced
  * atomically. A changed spec is a new generation (as metadata.generation is for the
  * operator), so a relative target is resolved once per spec change.
  */
@@ -50,7 +49,7 @@ public final class LocalState {
   /**
    * @throws IllegalArgumentException when a name could leave the state directory
    */
-  public static LocalState of(Path stateDir, DatabaseIdentity database, String namespace,
+  public static LocalState of(Path stateDir, String databaseKey, String namespace,
       String name) {
     for (String part : new String[] {namespace, name}) {
       if (part == null || !DNS_NAME.matcher(part).matches() || part.length() > 253) {
@@ -58,7 +57,7 @@ public final class LocalState {
             + "DNS-1123 name");
       }
     }
-    return new LocalState(stateDir.resolve(database.key()).resolve(namespace)
+    return new LocalState(stateDir.resolve(databaseKey).resolve(namespace)
         .resolve(name + ".json"));
   }
 

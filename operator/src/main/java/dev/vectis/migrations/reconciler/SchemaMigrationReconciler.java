@@ -179,7 +179,7 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
     SchemaMigrationStatus status = resource.getStatus();
     ActiveJob active = status.activeJob;
     ActionResult result = JobResults.of(client, job, database.masker(),
-        path -> JobFactory.backupLocation(resource, path));
+        path -> JobFactory.backupLocation(resource, database.access(), path));
     Outcomes.Recorded recorded = Outcomes.finished(status, result, database.state(), generation,
         now());
     if (recorded.graphOutput() != null) {

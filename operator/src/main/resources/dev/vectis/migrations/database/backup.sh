@@ -2,23 +2,36 @@
 # Verified pg_dump backup, run by the operator's backup Job (postgres image, busybox tools)
 # and by local mode. Connection: libpq's PG* variables, the password in PGPASSWORD.
 #
-#   backup.sh            dump, verify, keep BACKUP_RETAIN dumps, print one JSON line
-#   backup.sh verify F   verify the dump F with pg_restore --list
+#   backup.sh            dump, verify, write the metadata, apply retention, print one JSON line
+#   backup.sh verify F   verify the dump F (a full read)
 #
-# BACKUP_DIR     directory of this SchemaMigration's dumps (<mount>/<namespace>/<name>)
-# BACKUP_LABEL   the version table rows the dump is taken at, e.g. 5731d674e022 (file name)
-# BACKUP_RETAIN  how many dumps to keep (>= 1); older ones are removed, never the new one
+# BACKUP_DIR       this database's dump directory (<root>/<database key>); created when
+#                  missing, refused when it is a symbolic link
+# BACKUP_KEY       the database's key (the metadata of its dumps names it)
+# BACKUP_LABEL     the version table rows the dump is taken at, e.g. 5731d674e022 (file name)
+# BACKUP_RETAIN    how many of this database's dumps to keep (>= 1), or "all"
+# BACKUP_METADATA  the metadata as a JSON object; the script adds file, sizeBytes, sha256,
+#                  pgDumpVersion and createdAt, and writes it to <dump>.json
 # PG_DUMP, PG_RESTORE  the programs (default: pg_dump and pg_restore on PATH)
 set -eu
+umask 077  # dumps hold the whole database: 0600 files, 0700 directories
 
 PG_DUMP="${PG_DUMP:-pg_dump}"
 PG_RESTORE="${PG_RESTORE:-pg_restore}"
 
+# A full read: pg_restore writes the whole archive as SQL to /dev/null, so every data block
+# is read and decompressed (--list reads only the table of contents, which a dump cut short
+# still has). Any complaint fails it, not only a nonzero exit.
 verify() {
-  if ! "$PG_RESTORE" --list "$1" > /dev/null; then
-    echo "backup: verification failed: pg_restore --list cannot read $1" >&2
-    return 1
+  if errors=$("$PG_RESTORE" --file=/dev/null "$1" 2>&1) && [ -z "$errors" ]; then
+    return 0
   fi
+  echo "backup: verification failed: pg_restore cannot read all of $1: $errors" >&2
+  return 1
+}
+
+json_escape() {
+  printf '%s' "$1" | tr -d '\000-\037' | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g'
 }
 
 if [ "${1:-}" = verify ]; then
@@ -28,32 +41,89 @@ if [ "${1:-}" = verify ]; then
 fi
 
 case "$BACKUP_RETAIN" in
-  ''|*[!0-9]*|0) echo "backup: BACKUP_RETAIN must be a number >= 1" >&2; exit 2 ;;
+  all) ;;
+  ''|*[!0-9]*|0) echo "backup: BACKUP_RETAIN must be a number >= 1 or all" >&2; exit 2 ;;
 esac
+case "$BACKUP_LABEL" in
+  ''|*[!A-Za-z0-9_.]*) echo "backup: BACKUP_LABEL must be letters, digits, _ and ." >&2; exit 2 ;;
+esac
+case "$BACKUP_KEY" in
+  ''|.*|*[!A-Za-z0-9_.-]*) echo "backup: BACKUP_KEY is not a database key" >&2; exit 2 ;;
+esac
+case "$BACKUP_METADATA" in
+  '{'*'}') ;;
+  *) echo "backup: BACKUP_METADATA must be a JSON object" >&2; exit 2 ;;
+esac
+# Dumps are written only into a real directory: a symlink could send them anywhere.
+if [ -L "$BACKUP_DIR" ]; then
+  echo "backup: $BACKUP_DIR is a symbolic link; refusing to write through it" >&2
+  exit 2
+fi
 mkdir -p "$BACKUP_DIR"
-final="$BACKUP_DIR/$(date -u +%Y%m%dT%H%M%SZ)-$BACKUP_LABEL.dump"
-while [ -e "$final" ]; do  # names are unique to the second, and sort by age
-  sleep 1
+if [ -L "$BACKUP_DIR" ] || [ ! -d "$BACKUP_DIR" ]; then
+  echo "backup: $BACKUP_DIR is not a directory" >&2
+  exit 2
+fi
+
+# Temporary files: unpredictable names, created exclusively (mktemp), 0600, removed on any
+# exit but success; SIGKILL skips the trap, so the next run removes what it left.
+tmp=$(mktemp "$BACKUP_DIR/.backup.XXXXXXXX")
+meta_tmp=""
+orphan=""
+trap 'rm -f "$tmp" ${meta_tmp:+"$meta_tmp"} ${orphan:+"$orphan"}' EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+# Leftovers of interrupted runs: our pattern, regular files, not written to since ours was
+# created (a dump in progress keeps its file's time moving).
+find "$BACKUP_DIR" -maxdepth 1 -type f -name '.backup.*' ! -newer "$tmp" ! -name "${tmp##*/}" \
+  -print -exec rm -f {} \; | sed 's/^/backup: removed the leftover of an interrupted backup: /' >&2
+
+started=$(date -u +%Y%m%dT%H%M%SZ)
+created=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+"$PG_DUMP" --format=custom --no-password --file="$tmp"
+verify "$tmp"
+size=$(wc -c < "$tmp" | tr -d ' ')
+sha256=$(sha256sum "$tmp" | cut -d ' ' -f 1)
+pg_dump_version=$("$PG_DUMP" --version)
+
+final="$BACKUP_DIR/$started-$BACKUP_LABEL.dump"
+while [ -e "$final" ] || [ -L "$final" ] || [ -e "$final.json" ] || [ -L "$final.json" ]; do
+  sleep 1  # names are unique to the second, and sort by age
   final="$BACKUP_DIR/$(date -u +%Y%m%dT%H%M%SZ)-$BACKUP_LABEL.dump"
 done
-partial="$final.partial"
-trap 'rm -f "$partial"' EXIT
 
-"$PG_DUMP" --format=custom --no-password --file="$partial"
-verify "$partial"
-mv "$partial" "$final"
-trap - EXIT
+meta_tmp=$(mktemp "$BACKUP_DIR/.backup.XXXXXXXX")
+printf '%s,"file":"%s","sizeBytes":%s,"sha256":"%s","pgDumpVersion":"%s","createdAt":"%s"}\n' \
+  "${BACKUP_METADATA%\}}" "${final##*/}" "$size" "$sha256" \
+  "$(json_escape "$pg_dump_version")" "$created" > "$meta_tmp"
+# The metadata first: a dump under its trusted name always has it beside it.
+orphan="$final.json"
+mv "$meta_tmp" "$final.json"
+mv "$tmp" "$final"
+orphan=""
+trap - EXIT HUP INT TERM
 
-size=$(wc -c < "$final" | tr -d ' ')
-sha256=$(sha256sum "$final" | cut -d ' ' -f 1)
+# Retention: only this database's dumps (this directory, our name pattern, regular files,
+# not symlinks, with metadata naming this database), never the new one. File names start
+# with the UTC time, so name order is age order.
+if [ "$BACKUP_RETAIN" != all ]; then
+  kept=1
+  ls -1 "$BACKUP_DIR" | grep -E '^[0-9]{8}T[0-9]{6}Z-[A-Za-z0-9_.]+\.dump$' | sort -r |
+    while read -r name; do
+      old="$BACKUP_DIR/$name"
+      if [ "$old" = "$final" ] || [ -L "$old" ] || [ ! -f "$old" ] || [ -L "$old.json" ] \
+          || [ ! -f "$old.json" ] || ! grep -qF "\"key\":\"$BACKUP_KEY\"" "$old.json"; then
+        continue
+      fi
+      if [ "$kept" -lt "$BACKUP_RETAIN" ]; then
+        kept=$((kept + 1))
+        continue
+      fi
+      rm -f "$old" "$old.json"
+      echo "backup: removed $name (retain $BACKUP_RETAIN)" >&2
+    done
+fi
 
-# Retention: file names start with the UTC time, so name order is age order.
-ls -1 "$BACKUP_DIR" | grep '\.dump$' | sort -r | tail -n "+$((BACKUP_RETAIN + 1))" |
-  while read -r old; do
-    if [ "$BACKUP_DIR/$old" != "$final" ]; then
-      rm -f "$BACKUP_DIR/$old"
-      echo "backup: removed $old (retain $BACKUP_RETAIN)" >&2
-    fi
-  done
-
-printf '{"backup":{"path":"%s","sizeBytes":%s,"sha256":"%s"}}\n' "$final" "$size" "$sha256"
+printf '{"backup":{"path":"%s","metadata":"%s","sizeBytes":%s,"sha256":"%s"}}\n' \
+  "$(json_escape "$final")" "$(json_escape "$final.json")" "$size" "$sha256"

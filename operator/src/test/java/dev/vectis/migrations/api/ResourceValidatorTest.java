@@ -223,7 +223,7 @@ class ResourceValidatorTest {
     resource.setSpec(spec);
     JobFactory.DatabaseAccess database = new JobFactory.DatabaseAccess(new ConnectionSettings(
         "vectis-db-rw", 5432, "app", "app", PASSWORD, SslMode.REQUIRE), "vectis-db-app",
-        "password");
+        "password", "public");
     List<Job> jobs = List.of(
         JobFactory.inspect(resource, spec.image),
         JobFactory.migrate(resource, new Action.Migrate(true, "head", spec.image,
@@ -246,8 +246,9 @@ class ResourceValidatorTest {
     // What local mode sets for its processes.
     names.addAll(new ConnectionSettings("localhost", 5432, "app", "app", PASSWORD,
         SslMode.DISABLE).libpqEnvironment().keySet());
-    names.addAll(BackupScript.environment("/backups/shop/x", List.of("5731d674e022"), 5)
-        .keySet());
+    names.addAll(BackupScript.environment("/backups/x", new BackupScript.Origin(
+        new dev.vectis.migrations.database.DatabaseIdentity("h", 5432, "app"), "x", "shop", "x",
+        List.of("5731d674e022"), "image", "alembic_version", null), "5").keySet());
     names.addAll(List.of("PGPASSWORD", "PG_DUMP", "PG_RESTORE", "PYTHONDONTWRITEBYTECODE"));
     // libpq's variables that the tool does not set but that change the connection.
     names.addAll(List.of("PGOPTIONS", "PGSERVICE", "PGSERVICEFILE", "PGPASSFILE", "PGHOSTADDR",

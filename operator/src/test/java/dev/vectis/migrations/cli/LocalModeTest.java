@@ -139,16 +139,18 @@ class LocalModeTest {
     assertThat(local("migrate", db, allowed, vectis())).as(stdout + stderr).isZero();
     assertThat(versionRows(db)).containsExactlyInAnyOrder("a3e2f1b8c9d4", "b7c4e9a1d2f3");
     assertThat(db.tableExists("exchange_rates")).isFalse();
-    Path dumps = work.resolve("backups/shop/vectis-backend");
+    Path dumps = work.resolve("backups").resolve(
+        dev.vectis.migrations.database.DatabaseIdentity.of(db.settings()).key());
     try (Stream<Path> files = Files.list(dumps)) {
-      Path dump = files.findFirst().orElseThrow();
+      Path dump = files.filter(f -> f.toString().endsWith(".dump")).findFirst().orElseThrow();
       assertThat(dump.getFileName().toString()).endsWith("-" + HEAD + ".dump");
       assertThat(stdout).contains("backup " + dump, "verified", "lastBackup:",
           "direction: downgrade");
 
       assertThat(run("restore", "--dump", dump.toString(), "--pg-restore",
           ExternalTools.pgDump().resolveSibling("pg_restore").toString(), "--database-url",
-          "postgresql://" + db.user() + "@localhost:" + db.port() + "/" + db.name())).isZero();
+          "postgresql://" + db.user() + "@localhost:" + db.port() + "/" + db.name(), "--yes",
+          "--backup-dir", work.resolve("backups").toString())).as(stdout + stderr).isZero();
       assertThat(versionRows(db)).containsExactly(HEAD);
       assertThat(db.count("SELECT count(*) FROM exchange_rates")).isEqualTo(1);
     }

@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(PostgresExtension.class)
 class BackupRestoreTest {
-  private static final Duration TIMEOUT = Duration.ofMinutes(5);
+  private static final Duration TIMEOUT = Backups.TIMEOUT;
 
   @Test
   void backupDowngradeToBaseAndRestoreBringsTheDataBack(TestDatabase db, @TempDir Path volume)
@@ -52,9 +52,8 @@ class BackupRestoreTest {
         + " VALUES ('EUR', 'USD', 1.08312345, now()), ('USD', 'EUR', 0.92330000, now())");
     Map<String, String> before = snapshot(db);
 
-    Path directory = volume.resolve("shop/vectis-backend");
-    BackupScript.Result backup = LocalBackup.backup(db.settings(), directory, List.of(HEAD), 5,
-        ExternalTools.pgDump(), TIMEOUT);
+    Path directory = Backups.directory(volume, db);
+    BackupScript.Result backup = Backups.backup(db, volume, List.of(HEAD), 5);
 
     Path dump = Path.of(backup.path());
     assertThat(dump.getParent()).isEqualTo(directory);
@@ -62,8 +61,24 @@ class BackupRestoreTest {
     assertThat(backup.sizeBytes()).isEqualTo(Files.size(dump)).isGreaterThan(1000);
     assertThat(backup.sha256()).isEqualTo(sha256(dump));
     try (Stream<Path> files = Files.list(directory)) {
-      assertThat(files).as("no temporary file left").containsExactly(dump);
+      assertThat(files).as("the dump and its metadata, no temporary file")
+          .containsExactlyInAnyOrder(dump, BackupScript.metadataPath(dump));
     }
+    BackupScript.Metadata metadata = BackupScript.readMetadata(dump).orElseThrow();
+    assertThat(metadata.database()).isEqualTo(DatabaseIdentity.of(db.settings()));
+    assertThat(metadata.key()).isEqualTo(directory.getFileName().toString());
+    assertThat(metadata.namespace() + "/" + metadata.name()).isEqualTo("shop/vectis-backend");
+    assertThat(metadata.rows()).containsExactly(HEAD);
+    assertThat(metadata.image()).isEqualTo("registry.example.com/vectis/backend:1.14.0");
+    assertThat(metadata.versionTable()).isEqualTo("alembic_version");
+    assertThat(metadata.sizeBytes()).isEqualTo(backup.sizeBytes());
+    assertThat(metadata.sha256()).isEqualTo(backup.sha256());
+    assertThat(metadata.pgDumpVersion()).startsWith("pg_dump (PostgreSQL) ");
+    assertThat(metadata.toolVersion()).isNotBlank();
+    assertThat(java.time.Instant.parse(metadata.createdAt())).isBefore(java.time.Instant.now());
+    assertThat(Files.getPosixFilePermissions(dump)).as("0600")
+        .containsExactlyInAnyOrder(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+            java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
 
     alembic(db, "downgrade", "base");
     assertThat(versionRows(db)).isEmpty();
@@ -80,9 +95,7 @@ class BackupRestoreTest {
   void aTruncatedOrCorruptedDumpFailsVerification(TestDatabase db, @TempDir Path volume)
       throws IOException {
     alembic(db, "upgrade", "head");
-    Path directory = volume.resolve("shop/vectis-backend");
-    Path dump = Path.of(LocalBackup.backup(db.settings(), directory, List.of(HEAD), 5,
-        ExternalTools.pgDump(), TIMEOUT).path());
+    Path dump = Path.of(Backups.backup(db, volume, List.of(HEAD), 5).path());
     assertThat(LocalBackup.verify(dump, ExternalTools.pgDump()).succeeded()).isTrue();
 
     byte[] bytes = Files.readAllBytes(dump);
@@ -105,19 +118,19 @@ class BackupRestoreTest {
   void retentionKeepsExactlyRetainDumpsAndTheNewest(TestDatabase db, @TempDir Path volume)
       throws IOException {
     alembic(db, "upgrade", "a3e2f1b8c9d4");
-    Path directory = volume.resolve("shop/vectis-backend");
+    Path directory = Backups.directory(volume, db);
     Files.createDirectories(directory);
     Files.writeString(directory.resolve("notes.txt"), "not a dump: left alone");
     HashSet<String> written = new HashSet<>();
     String newest = null;
     for (int i = 0; i < 4; i++) {
-      newest = LocalBackup.backup(db.settings(), directory, List.of("a3e2f1b8c9d4"), 2,
-          ExternalTools.pgDump(), TIMEOUT).path();
+      newest = Backups.backup(db, volume, List.of("a3e2f1b8c9d4"), 2).path();
       assertThat(written.add(newest)).as("every backup has its own name").isTrue();
     }
     try (Stream<Path> files = Files.list(directory)) {
       List<String> names = files.map(p -> p.getFileName().toString()).sorted().toList();
-      assertThat(names).hasSize(3).contains("notes.txt", Path.of(newest).getFileName().toString());
+      String file = Path.of(newest).getFileName().toString();
+      assertThat(names).hasSize(5).contains("notes.txt", file, file + ".json");
     }
   }
 
@@ -126,8 +139,11 @@ class BackupRestoreTest {
       throws IOException {
     ConnectionSettings wrong = new ConnectionSettings("localhost", db.port(), "no_such_db",
         "postgres", "very-secret-pw", db.settings().sslMode());
-    Path directory = volume.resolve("shop/vectis-backend");
-    assertThatThrownBy(() -> LocalBackup.backup(wrong, directory, List.of(), 3,
+    Path directory = Backups.directory(volume, db);
+    DatabaseIdentity identity = DatabaseIdentity.of(wrong);
+    BackupScript.Origin origin = new BackupScript.Origin(identity, identity.key(), "shop",
+        "vectis-backend", List.of(), null, "alembic_version", null);
+    assertThatThrownBy(() -> LocalBackup.backup(wrong, directory, origin, "3",
         ExternalTools.pgDump(), TIMEOUT))
         .isInstanceOf(LocalBackup.BackupFailed.class)
         .hasMessageContaining("no_such_db")

@@ -173,7 +173,8 @@ class JobFactoryTest {
     assertThat(container.getImage()).isEqualTo("postgres:15-alpine");
     assertThat(container.getSecurityContext().getRunAsUser()).isEqualTo(70L);
     assertThat(container.getCommand().subList(0, 2)).containsExactly("sh", "-c");
-    assertThat(env(container, "BACKUP_DIR").getValue()).isEqualTo("/backups/shop/vectis-backend");
+    assertThat(env(container, "BACKUP_DIR").getValue()).isEqualTo("/backups/"
+        + dev.vectis.migrations.database.DatabaseIdentity.of(DATABASE.settings()).key());
     assertThat(env(container, "BACKUP_LABEL").getValue()).isEqualTo("5731d674e022");
     assertThat(env(container, "BACKUP_RETAIN").getValue()).isEqualTo("5");
     assertThat(Serialization.asYaml(job)).doesNotContain(PASSWORD);

@@ -35,7 +35,7 @@ class SpecValidatorTest {
   @Test
   void aValidSpecHasNoProblems() {
     assertThat(SpecValidator.problems(spec(), true)).isEmpty();
-    assertThat(decide(spec()).reason()).isNotEqualTo(Reasons.INVALID_SPEC);
+    assertThat(decide(spec()).reason()).isNotEqualTo(Reason.InvalidSpec);
   }
 
   @Test
@@ -46,7 +46,7 @@ class SpecValidatorTest {
         new EnvVarBuilder().withName("PGHOST").withValue("evil.example").build());
     Decision decision = decide(spec);
     assertThat(decision.state()).isEqualTo(State.STALLED);
-    assertThat(decision.reason()).isEqualTo(Reasons.INVALID_SPEC);
+    assertThat(decision.reason()).isEqualTo(Reason.InvalidSpec);
     assertThat(decision.message()).isEqualTo("spec.podTemplate.env[1].name: PGHOST is set by "
         + "the operator (libpq's settings come from spec.database); remove it");
     assertThat(decision.action()).isInstanceOf(Action.None.class);
@@ -71,7 +71,7 @@ class SpecValidatorTest {
     assertThat(SpecValidator.problems(spec, true)).containsExactlyInAnyOrder(
         "spec.seed.when: must not be null", "spec.backup: must not be null",
         "spec.jobDeadlineSeconds: must not be null");
-    assertThat(decide(spec).reason()).isEqualTo(Reasons.INVALID_SPEC);
+    assertThat(decide(spec).reason()).isEqualTo(Reason.InvalidSpec);
   }
 
   @Test

@@ -323,7 +323,8 @@ class OperatorEndToEndTest {
     assertThat(kubelet.runs()).extracting(KubeletStandIn.Run::action)
         .containsSubsequence("backup", "migrate");
     var backup = get("vectis-backend").getStatus().lastBackup;
-    assertThat(backup.location).startsWith("vectis-backend-backups:shop/vectis-backend/")
+    assertThat(backup.location).startsWith("vectis-backend-backups:"
+        + dev.vectis.migrations.database.DatabaseIdentity.of(db.settings()).key() + "/")
         .endsWith("-" + HEAD + ".dump");
     assertThat(backup.revision).isEqualTo(HEAD);
     assertThat(backup.sizeBytes).isPositive();
