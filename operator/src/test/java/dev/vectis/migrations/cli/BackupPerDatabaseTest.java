@@ -30,7 +30,7 @@ class BackupPerDatabaseTest {
     List<String> args = new ArrayList<>(List.of(command, "-f", resource.toString(),
         "--project-dir", ProjectPaths.vectisProject().toString(), "--python",
         ExternalTools.python().toString(), "--backup-dir", work.resolve("backups").toString(),
-        "--database-url", "postgresql://" + db.user() + ":" + db.password() + "@localhost:"
+        "--state-dir", work.resolve("state").toString(), "--database-url", "postgresql://" + db.user() + ":" + db.password() + "@localhost:"
             + db.port() + "/" + db.name() + "?sslmode=disable"));
     if (command.equals("migrate")) {
       args.addAll(List.of("--pg-dump", ExternalTools.pgDump().toString()));
@@ -91,7 +91,8 @@ class BackupPerDatabaseTest {
     Path data = work.resolve("pg");
     List<String> common = List.of("--project-dir", ProjectPaths.vectisProject().toString(),
         "--python", ExternalTools.python().toString(), "--backup-dir",
-        work.resolve("backups").toString(), "--data-dir", data.toString());
+        work.resolve("backups").toString(), "--data-dir", data.toString(), "--state-dir",
+        work.resolve("state").toString());
     CapturedRun run = embedded("migrate", "head", common);
     assertThat(run.exitCode()).as(run.stdout() + run.stderr()).isZero();
     run = embedded("migrate", "a3e2f1b8c9d4", common);

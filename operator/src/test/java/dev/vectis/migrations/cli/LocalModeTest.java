@@ -42,7 +42,8 @@ class LocalModeTest {
       String... more) {
     List<String> args = new ArrayList<>(List.of(command, "-f", resource.toString(),
         "--project-dir", project.toString(), "--python", ExternalTools.python().toString(),
-        "--backup-dir", work.resolve("backups").toString()));
+        "--backup-dir", work.resolve("backups").toString(), "--state-dir",
+        work.resolve("state").toString()));
     if (command.equals("migrate")) {
       args.addAll(List.of("--pg-dump", ExternalTools.pgDump().toString()));
     }

@@ -85,4 +85,20 @@ class DatabaseProblemTest {
       assertThat(problem.message()).startsWith("permission denied for user \"vectis_reader\"");
     }
   }
+
+  @Test
+  void aVersionTableThatIsNotAlembicsStallsInsteadOfWaiting(TestDatabase db) throws SQLException {
+    db.execute("CREATE TABLE alembic_version (id integer)");
+    try {
+      VersionTableReader.of(null, "alembic_version").observe(db.settings());
+      throw new AssertionError("read a version table without version_num");
+    } catch (SQLException e) {
+      DatabaseProblem problem = DatabaseProblem.classify(e, db.settings());
+      assertThat(problem.kind()).isEqualTo(DatabaseProblem.Kind.INVALID_VERSION_TABLE);
+      assertThat(problem.transientProblem()).isFalse();
+      assertThat(problem.state()).isEqualTo(new dev.vectis.migrations.plan.DatabaseState.Unusable(
+          dev.vectis.migrations.plan.Reason.InvalidVersionTable, problem.message()));
+      assertThat(problem.message()).contains("version_num", "spec.alembic.versionTable");
+    }
+  }
 }

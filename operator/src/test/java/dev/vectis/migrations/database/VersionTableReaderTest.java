@@ -74,4 +74,25 @@ class VersionTableReaderTest {
       assertThat(VersionTableReader.serverMajorVersion(connection)).isEqualTo(15);
     }
   }
+
+  /** Unset and "public" name one table, so they must name one migration lock. */
+  @Test
+  void anUnsetSchemaResolvesToTheSchemaTheTableIsIn(TestDatabase db) throws SQLException {
+    try (Connection connection = db.connect()) {
+      assertThat(VersionTableReader.of(null, "alembic_version").resolvedSchema(connection))
+          .as("before the table exists: where Alembic will create it").isEqualTo("public");
+      db.execute("CREATE SCHEMA app");
+      db.execute("CREATE TABLE app.alembic_version (version_num varchar(32))");
+      try (var statement = connection.createStatement()) {
+        statement.execute("SET search_path = app, public");
+      }
+      assertThat(VersionTableReader.of(null, "alembic_version").resolvedSchema(connection))
+          .isEqualTo("app");
+      assertThat(VersionTableReader.of("public", "alembic_version").resolvedSchema(connection))
+          .isEqualTo("public");
+    }
+    assertThat(VersionTableReader.of(null, "alembic_version").observe(db.settings()).schema())
+        .isEqualTo(VersionTableReader.of("public", "alembic_version").observe(db.settings())
+            .schema());
+  }
 }

@@ -425,4 +425,24 @@ class DeciderTest {
     return status.conditions.stream().filter(c -> c.getType().equals(type)).findFirst()
         .orElseThrow();
   }
+
+  @Test
+  void overlappingVersionRowsAreBlamedOnTheDatabaseNotTheSpec() {
+    // 0f5e1c2d3a4b is an ancestor of a3e2f1b8c9d4: Alembic never writes such rows.
+    Decision decision = new Given().rows("0f5e1c2d3a4b", "a3e2f1b8c9d4").decide();
+    assertThat(decision.state()).isEqualTo(State.STALLED);
+    assertThat(decision.reason()).isEqualTo(Reason.InvalidVersionTable);
+    assertThat(decision.message()).contains("alembic stamp --purge",
+        "never stamps on its own").doesNotContain("spec.targetRevision");
+  }
+
+  @Test
+  void aDatabaseThatCannotBeUsedUntilAPersonActsStallsWithItsReason() {
+    Decision decision = new Given().with(g -> g.database = new DatabaseState.Unusable(
+        Reason.DatabaseAuthFailed, "authentication failed for user \"app\"")).decide();
+    assertThat(decision.state()).isEqualTo(State.STALLED);
+    assertThat(decision.reason()).isEqualTo(Reason.DatabaseAuthFailed);
+    assertThat(decision.action()).isInstanceOf(Action.None.class);
+    assertThat(decision.phase()).isEqualTo(Phase.Blocked);
+  }
 }

@@ -56,6 +56,9 @@ class OperatorEndToEndTest {
   static final String BAD_IMAGE = "registry.example.com/vectis/backend:bad-sql";
   /** A revision after head that takes a few seconds. */
   static final String SLOW_IMAGE = "registry.example.com/vectis/backend:slow";
+  /** A revision after head that writes 42 rows slowly; its downgrade drops them. */
+  static final String RACE_IMAGE = "registry.example.com/vectis/backend:race";
+  static final String RACE = "f3f3f3f3f3f3";
   static final String NAMESPACE = "shop";
   static final String PASSWORD = "Sup3r-s3cret-pw";
 
@@ -80,7 +83,13 @@ class OperatorEndToEndTest {
             revisionAfterHead("e1e1e1e1e1e1", "rename_orders_badly",
                 "ALTER TABLE no_such_table RENAME TO orders_v2"))),
         SLOW_IMAGE, projectCopy("slow", List.of(), Map.of(migrations + "f2f2f2f2f2f2_slow.py",
-            revisionAfterHead("f2f2f2f2f2f2", "backfill_slowly", "SELECT pg_sleep(4)"))));
+            revisionAfterHead("f2f2f2f2f2f2", "backfill_slowly", "SELECT pg_sleep(4)"))),
+        RACE_IMAGE, projectCopy("race", List.of(), Map.of(migrations + RACE + "_race.py",
+            "from alembic import op\n\nrevision = \"" + RACE + "\"\ndown_revision = \"" + HEAD
+            + "\"\nbranch_labels = None\ndepends_on = None\n\n\ndef upgrade():\n    op.execute("
+            + "\"CREATE TABLE race_rows AS SELECT generate_series(1, 42) AS n\")\n    op.execute("
+            + "\"SELECT pg_sleep(8)\")\n\n\ndef downgrade():\n    op.execute(\"DROP TABLE "
+            + "race_rows\")\n")));
     kubelet = new KubeletStandIn(client, server, imageFiles, volume).start();
     operator = startOperator();
   }
@@ -440,6 +449,61 @@ class OperatorEndToEndTest {
     assertThat(kubelet.runs("migrate")).hasSize(1);
     assertThat(client.batch().v1().jobs().inNamespace(NAMESPACE).list().getItems())
         .filteredOn(job -> job.getMetadata().getName().contains("-migrate-")).hasSize(1);
+  }
+
+  /**
+   * Issue 10's race: B backs up at head while A's upgrade holds the lock, then B's downgrade
+   * waits for the lock. When it gets it, the database has moved: B's Job runs nothing, and B
+   * plans again, backs up what A wrote, and only then downgrades. A, which saw the database
+   * at its target, is corrected at its next observation.
+   */
+  @Test
+  void aDowngradeRacingAnUpgradeNeverUndoesWhatItDidNotBackUp(TestDatabase db)
+      throws Exception {
+    createSecret(db);
+    dev.vectis.migrations.testing.VectisProject.alembic(db, "upgrade", "head");
+    create("upgrader", "head", RACE_IMAGE);
+    await().atMost(Duration.ofSeconds(60)).until(() -> db.count("SELECT count(*) FROM "
+        + "pg_stat_activity WHERE query LIKE '%pg_sleep(8)%' AND state = 'active' "
+        + "AND pid <> pg_backend_pid()") == 1);
+    SchemaMigration downgrader = create("downgrader", "a3e2f1b8c9d4", RACE_IMAGE);
+    editSpec("downgrader", spec -> spec.downgrade.allow = true);
+
+    awaitReadyAt("downgrader", "a3e2f1b8c9d4", "b7c4e9a1d2f3");
+    assertThat(versionRows(db)).containsExactlyInAnyOrder("a3e2f1b8c9d4", "b7c4e9a1d2f3");
+    List<KubeletStandIn.Run> downgraderRuns = kubelet.runs().stream()
+        .filter(run -> run.job().startsWith("downgrader-")).toList();
+    assertThat(downgraderRuns).extracting(KubeletStandIn.Run::action)
+        .containsSubsequence("backup", "migrate", "backup", "migrate");
+    KubeletStandIn.Run moved = downgraderRuns.stream().filter(run -> run.action().equals(
+        "migrate")).findFirst().orElseThrow();
+    assertThat(moved.exitCode()).isEqualTo(LockedCommand.DATABASE_MOVED_EXIT);
+    assertThat(moved.output()).contains("database moved: planned from " + HEAD + ", found "
+        + RACE).doesNotContain("Running downgrade");
+    var backup = get("downgrader").getStatus().lastBackup;
+    assertThat(backup.revision).as("backed up what it undid").isEqualTo(RACE);
+    Path dump = java.nio.file.Files.walk(volume).filter(f -> f.getFileName().toString()
+        .endsWith("-" + RACE + ".dump")).findFirst().orElseThrow();
+    assertThat(dev.vectis.migrations.local.ProcessRunner.run(volume, Map.of(),
+        Duration.ofMinutes(1), List.of(dev.vectis.migrations.testing.ExternalTools.pgDump()
+            .resolveSibling("pg_restore").toString(), "--list", dump.toString())).output())
+        .contains("TABLE DATA public race_rows");
+    assertThat(downgrader.getMetadata().getName()).isEqualTo("downgrader");
+
+    // The upgrader said Ready at RACE; the database has left it. Its next look corrects it.
+    client.resources(SchemaMigration.class).inNamespace(NAMESPACE).withName("downgrader")
+        .delete();
+    operator.close();
+    operator = startOperator();
+    await().atMost(Duration.ofSeconds(60)).until(() -> events("upgrader").stream()
+        .anyMatch(event -> event.contains("upgrading a3e2f1b8c9d4, b7c4e9a1d2f3 to " + RACE)));
+    awaitReadyAt("upgrader", RACE);
+  }
+
+  private List<String> events(String name) {
+    return client.v1().events().inNamespace(NAMESPACE).list().getItems().stream()
+        .filter(event -> name.equals(event.getInvolvedObject().getName()))
+        .map(Event::getMessage).toList();
   }
 
   @Test

@@ -1,0 +1,242 @@
+package dev.vectis.migrations.cli;
+
+import static dev.vectis.migrations.testing.VectisProject.HEAD;
+import static dev.vectis.migrations.testing.VectisProject.alembic;
+import static dev.vectis.migrations.testing.VectisProject.versionRows;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.vectis.migrations.local.ProcessRunner;
+import dev.vectis.migrations.testing.ExternalTools;
+import dev.vectis.migrations.testing.PostgresExtension;
+import dev.vectis.migrations.testing.ProjectPaths;
+import dev.vectis.migrations.testing.TestDatabase;
+import dev.vectis.migrations.testing.VectisProject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Local mode's safety promises, each tried the way a user breaks it by accident: two runs
+ * racing with different targets, a seed that fails once, a relative target run again, the
+ * process list watched for the password, Ctrl-C mid-migration. The CLI runs as separate
+ * processes here, as people run it.
+ */
+@ExtendWith(PostgresExtension.class)
+class LocalSafetyTest {
+  private static final String SLOW = "f2f2f2f2f2f2";
+
+  @TempDir Path work;
+
+  /** A revision after head that writes 42 rows, slowly, and whose downgrade drops them. */
+  private Path slowProject() throws IOException {
+    String revision = "\"\"\"race_rows\"\"\"\nfrom alembic import op\n\nrevision = \"" + SLOW
+        + "\"\ndown_revision = \"" + HEAD + "\"\nbranch_labels = None\ndepends_on = None\n\n\n"
+        + "def upgrade():\n    op.execute(\"CREATE TABLE race_rows AS SELECT generate_series(1, "
+        + "42) AS n\")\n    op.execute(\"SELECT pg_sleep(4)\")\n\n\n"
+        + "def downgrade():\n    op.execute(\"DROP TABLE race_rows\")\n";
+    return VectisProject.copy(work.resolve("project"), List.of(),
+        Map.of(VectisProject.VERSIONS + SLOW + "_race_rows.py", revision));
+  }
+
+  private Path resource(String name, String target, String... extraSpec) throws IOException {
+    StringBuilder yaml = new StringBuilder("apiVersion: migrations.vectis.dev/v1alpha1\n"
+        + "kind: SchemaMigration\nmetadata: {name: " + name + ", namespace: shop}\nspec:\n"
+        + "  image: registry.example.com/vectis/backend:1.14.0\n"
+        + "  alembic: {workingDir: /app/vectis/backend}\n"
+        + "  database: {secretRef: {name: vectis-db-app}}\n"
+        + "  targetRevision: \"" + target + "\"\n");
+    for (String line : extraSpec) {
+      yaml.append("  ").append(line).append('\n');
+    }
+    Path file = work.resolve(name + "-" + Math.abs(yaml.toString().hashCode()) + ".yaml");
+    Files.writeString(file, yaml);
+    return file;
+  }
+
+  private List<String> cli(String command, Path resource, Path project, String url) {
+    List<String> args = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+        System.getProperty("java.class.path"), Main.class.getName(), command, "-f",
+        resource.toString(), "--project-dir", project.toString(), "--python",
+        ExternalTools.python().toString(), "--pg-dump", ExternalTools.pgDump().toString(),
+        "--backup-dir", work.resolve("backups").toString(), "--state-dir",
+        work.resolve("state").toString(), "--database-url", url, "-o", "text"));
+    return args;
+  }
+
+  private static String url(TestDatabase db) {
+    return "postgresql://" + db.user() + "@localhost:" + db.port() + "/" + db.name()
+        + "?sslmode=disable";
+  }
+
+  private Process start(List<String> command, Map<String, String> env, Path log)
+      throws IOException {
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(log.toFile());
+    builder.environment().putAll(env);
+    return builder.start();
+  }
+
+  private static Map<String, String> password(TestDatabase db) {
+    return Map.of("PGPASSWORD", db.password());
+  }
+
+  /**
+   * Run A upgrades to a slow revision that writes 42 rows; run B, aiming at an older revision
+   * with downgrades allowed, plans and backs up at head while A holds the lock, then waits.
+   * When B gets the lock the database has moved: B must run nothing of its old plan, plan
+   * again, and back up what A wrote before undoing it.
+   */
+  @Test
+  void twoRunsWithDifferentTargetsNeverUndoWhatTheyDidNotBackUp(TestDatabase db)
+      throws Exception {
+    Path project = slowProject();
+    alembic(db, "upgrade", "head");
+    Path logA = work.resolve("a.log");
+    Path logB = work.resolve("b.log");
+    Process a = start(cli("migrate", resource("run-a", SLOW), project, url(db)), password(db),
+        logA);
+    await().atMost(Duration.ofSeconds(60)).until(() -> Files.readString(logA)
+        .contains("Running upgrade " + HEAD + " -> " + SLOW));
+    Process b = start(cli("migrate", resource("run-b", "a3e2f1b8c9d4",
+        "downgrade: {allow: true}"), project, url(db)), password(db), logB);
+    assertThat(a.waitFor()).as(Files.readString(logA)).isZero();
+    assertThat(b.waitFor()).as(Files.readString(logB)).isZero();
+
+    String out = Files.readString(logB);
+    assertThat(out).contains("backing up the database at " + HEAD,
+        "database moved: planned from " + HEAD + ", found " + SLOW + "; nothing was run",
+        "backing up the database at " + SLOW, "Running downgrade " + SLOW + " -> " + HEAD);
+    assertThat(out.indexOf("backing up the database at " + SLOW))
+        .as("the new backup comes before the downgrade")
+        .isLessThan(out.indexOf("Running downgrade " + SLOW));
+    assertThat(versionRows(db)).containsExactlyInAnyOrder("a3e2f1b8c9d4", "b7c4e9a1d2f3");
+    // A's 42 rows are gone from the database but not lost: they are in B's second dump.
+    Path dump = newestDump(SLOW);
+    ProcessRunner.Result list = ProcessRunner.run(work, Map.of(), Duration.ofMinutes(1),
+        List.of(ExternalTools.pgDump().resolveSibling("pg_restore").toString(), "--list",
+            dump.toString()));
+    assertThat(list.output()).contains("TABLE DATA public race_rows");
+  }
+
+  private Path newestDump(String rows) throws IOException {
+    try (Stream<Path> files = Files.walk(work.resolve("backups"))) {
+      return files.filter(f -> f.getFileName().toString().endsWith("-" + rows + ".dump"))
+          .max(Path::compareTo).orElseThrow();
+    }
+  }
+
+  /** A seed that fails once is run again by the next run, and then never again. */
+  @Test
+  void aSeedThatFailedIsRunAgainByTheNextRun(TestDatabase db) throws Exception {
+    Path marker = work.resolve("seeded-once");
+    Path resource = resource("seeded", "head", "seed:", "    command: [sh, -c, \"if [ -e "
+        + marker + " ]; then echo seed ran; else touch " + marker + "; echo boom; exit 3; fi\"]",
+        "    workingDir: /app");
+    Path project = ProjectPaths.vectisProject();
+    List<String> command = cli("migrate", resource, project, url(db));
+    Path log = work.resolve("seed.log");
+
+    assertThat(start(command, password(db), log).waitFor()).isEqualTo(1);
+    assertThat(Files.readString(log)).contains("Stalled (SeedFailed)", "boom");
+
+    assertThat(start(command, password(db), log).waitFor()).as(Files.readString(log)).isZero();
+    assertThat(Files.readString(log)).contains("seed ran", "==> Ready");
+
+    assertThat(start(command, password(db), log).waitFor()).isZero();
+    assertThat(Files.readString(log)).doesNotContain("seed ran", "Running upgrade");
+    assertThat(versionRows(db)).containsExactly(HEAD);
+  }
+
+  /** "-1" is resolved once for a spec: running the same file again does not walk further. */
+  @Test
+  void aRelativeTargetIsResolvedOncePerSpec(TestDatabase db) throws Exception {
+    alembic(db, "upgrade", "head");
+    Path resource = resource("relative", "-1", "downgrade: {allow: true}",
+        "backup: {beforeDowngrade: false}");
+    Path log = work.resolve("relative.log");
+    List<String> command = cli("migrate", resource, ProjectPaths.vectisProject(), url(db));
+    assertThat(start(command, password(db), log).waitFor()).as(Files.readString(log)).isZero();
+    List<String> once = versionRows(db);
+    assertThat(once).doesNotContain(HEAD);
+
+    assertThat(start(command, password(db), log).waitFor()).as(Files.readString(log)).isZero();
+    assertThat(Files.readString(log)).doesNotContain("Running downgrade");
+    assertThat(versionRows(db)).containsExactlyInAnyOrderElementsOf(once);
+  }
+
+  /** The password reaches the CLI and its children only through the environment. */
+  @Test
+  void thePasswordIsNeverInTheProcessList(TestDatabase db) throws Exception {
+    String secret = "Ps-" + Long.toHexString(System.nanoTime()) + "-x";
+    PostgresExtension.createPasswordRole("vectis_ps", secret);
+    db.execute("ALTER DATABASE " + db.name() + " OWNER TO vectis_ps");
+    String url = "postgresql://vectis_ps@localhost:" + db.port() + "/" + db.name()
+        + "?sslmode=disable";
+    Path log = work.resolve("ps.log");
+    Process run = start(cli("migrate", resource("ps", "head"), ProjectPaths.vectisProject(),
+        url), Map.of("PGPASSWORD", secret), log);
+    Set<String> seen = ConcurrentHashMap.newKeySet();
+    int samples = 0;
+    while (run.isAlive()) {
+      ProcessRunner.Result ps = ProcessRunner.run(work, Map.of(), Duration.ofSeconds(10),
+          List.of("ps", "-eo", "args"));
+      seen.add(ps.output());
+      samples++;
+    }
+    assertThat(run.exitValue()).as(Files.readString(log)).isZero();
+    assertThat(samples).isGreaterThan(3);
+    assertThat(String.join("\n", seen)).contains("vectis_ps@localhost").doesNotContain(secret);
+    assertThat(Files.readString(log)).doesNotContain(secret);
+  }
+
+  /** A password in the URL still works, with a warning naming the safe ways. */
+  @Test
+  void aPasswordInTheUrlWorksWithAWarning(TestDatabase db) throws Exception {
+    Path log = work.resolve("url.log");
+    String url = "postgresql://" + db.user() + ":" + db.password() + "@localhost:" + db.port()
+        + "/" + db.name() + "?sslmode=disable";
+    assertThat(start(cli("status", resource("url", "head"), ProjectPaths.vectisProject(), url),
+        Map.of(), log).waitFor()).isZero();
+    assertThat(Files.readString(log)).contains("warning: the password in --database-url",
+        "PGPASSWORD, ~/.pgpass or --password-file");
+  }
+
+  /**
+   * Ctrl-C during a migration: Alembic stops with the wrapper, the transaction rolls back,
+   * the run says where the database is and exits 130; the next run finishes the work.
+   */
+  @Test
+  void anInterruptedRunSaysWhereTheDatabaseIs(TestDatabase db) throws Exception {
+    Path project = slowProject();
+    alembic(db, "upgrade", "head");
+    Path log = work.resolve("interrupted.log");
+    List<String> command = cli("migrate", resource("stopped", SLOW), project, url(db));
+    Process run = start(command, password(db), log);
+    await().atMost(Duration.ofSeconds(60)).until(() -> Files.readString(log)
+        .contains("Running upgrade " + HEAD + " -> " + SLOW));
+
+    ProcessRunner.run(work, Map.of(), Duration.ofSeconds(10), List.of("kill", "-INT",
+        Long.toString(run.pid())));
+
+    assertThat(run.waitFor()).as(Files.readString(log)).isEqualTo(130);
+    assertThat(Files.readString(log)).contains("==> Interrupted: the database is at " + HEAD);
+    assertThat(versionRows(db)).containsExactly(HEAD);
+    assertThat(db.count("SELECT count(*) FROM pg_stat_activity WHERE query LIKE "
+        + "'%pg_sleep(4)%' AND state = 'active' AND pid <> pg_backend_pid()")).isZero();
+
+    assertThat(start(command, password(db), log).waitFor()).as(Files.readString(log)).isZero();
+    assertThat(versionRows(db)).containsExactly(SLOW);
+  }
+}

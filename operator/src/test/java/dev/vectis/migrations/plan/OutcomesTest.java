@@ -1,0 +1,166 @@
+package dev.vectis.migrations.plan;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.vectis.migrations.api.ActiveJob;
+import dev.vectis.migrations.api.Phase;
+import dev.vectis.migrations.api.SchemaMigrationStatus;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** What a finished action means: one table for the operator and local mode. */
+class OutcomesTest {
+  private static final String NOW = "2026-11-30T08:00:00Z";
+  private static final String HEAD = "5731d674e022";
+  private static final String MERGE = "c9d8e7f6a5b4";
+  private static final String FAILED_OUTPUT = """
+      migration lock: acquired
+      INFO  [alembic.runtime.migration] Running upgrade a3e2f1b8c9d4 -> c9d8e7f6a5b4, merge
+      INFO  [alembic.runtime.migration] Running upgrade c9d8e7f6a5b4 -> 5731d674e022, multi_currency
+      sqlalchemy.exc.IntegrityError: (psycopg2.errors.UniqueViolation) could not create unique index "ix_rates"
+      DETAIL:  Key (base_currency)=(EUR) is duplicated.
+
+      [SQL: CREATE UNIQUE INDEX ix_rates
+          ON exchange_rates (base_currency)]
+      (Background on this error at: https://sqlalche.me/e/14/gkpj)
+      """;
+
+  private static SchemaMigrationStatus migrating(String from, String to) {
+    SchemaMigrationStatus status = new SchemaMigrationStatus();
+    status.activeJob = new ActiveJob();
+    status.activeJob.name = "vectis-backend-migrate-0123456789";
+    status.activeJob.action = "migrate";
+    status.activeJob.image = "registry.example/vectis/backend:1.14.0";
+    status.activeJob.from = from;
+    status.activeJob.to = to;
+    status.activeJob.direction = "upgrade";
+    status.activeJob.target = "head";
+    status.activeJob.startedAt = "2026-11-30T07:59:00Z";
+    return status;
+  }
+
+  private static Condition stalled(SchemaMigrationStatus status) {
+    return status.conditions.stream().filter(c -> c.getType().equals("Stalled")).findFirst()
+        .orElseThrow();
+  }
+
+  private static DatabaseState rows(String... rows) {
+    return new DatabaseState.Rows(List.of(rows));
+  }
+
+  @Test
+  void aMigrationThatSucceededIsVerifiedAgainstTheRowsReadAfterwards() {
+    SchemaMigrationStatus status = migrating("a3e2f1b8c9d4", HEAD);
+    Outcomes.Recorded recorded = Outcomes.finished(status, ActionResult.exited(0, ""),
+        rows(HEAD), 3, NOW);
+    assertThat(recorded.kind()).isEqualTo(Outcomes.Kind.SUCCEEDED);
+    assertThat(status.activeJob).isNull();
+    assertThat(status.lastMigration.to).isEqualTo(HEAD);
+    assertThat(status.appliedImage).isEqualTo("registry.example/vectis/backend:1.14.0");
+
+    status = migrating("a3e2f1b8c9d4", HEAD);
+    recorded = Outcomes.finished(status, ActionResult.exited(0, ""), rows(MERGE), 3, NOW);
+    assertThat(recorded.kind()).isEqualTo(Outcomes.Kind.FAILED);
+    assertThat(stalled(status).getReason()).isEqualTo("VerificationFailed");
+  }
+
+  @Test
+  void aMovedDatabaseRanNothingAndIsPlannedAgain() {
+    SchemaMigrationStatus status = migrating(HEAD, "a3e2f1b8c9d4");
+    Outcomes.Recorded recorded = Outcomes.finished(status, ActionResult.exited(
+        ActionResult.DATABASE_MOVED, "database moved"), rows("f2f2f2f2f2f2"), 3, NOW);
+    assertThat(recorded.kind()).isEqualTo(Outcomes.Kind.DATABASE_MOVED);
+    assertThat(status.activeJob).isNull();
+    assertThat(status.conditions).as("not a failure").isNull();
+    assertThat(status.lastMigration).isNull();
+    assertThat(recorded.events()).singleElement().asString().contains("planned from " + HEAD,
+        "database is at f2f2f2f2f2f2", "nothing ran");
+  }
+
+  @Test
+  void aSeedOnAMovedDatabaseIsPlannedAgainToo() {
+    SchemaMigrationStatus status = migrating(HEAD, HEAD);
+    status.activeJob.action = "seed";
+    Outcomes.Recorded recorded = Outcomes.finished(status, ActionResult.exited(
+        ActionResult.DATABASE_MOVED, ""), rows(MERGE), 3, NOW);
+    assertThat(recorded.kind()).isEqualTo(Outcomes.Kind.DATABASE_MOVED);
+    assertThat(status.lastSeed).isNull();
+  }
+
+  @Test
+  void aFailureNamesTheRevisionTheErrorWithItsDetailAndWhatWasCommitted() {
+    SchemaMigrationStatus status = migrating("a3e2f1b8c9d4", HEAD);
+    Outcomes.finished(status, ActionResult.exited(1, FAILED_OUTPUT), rows(MERGE), 3, NOW);
+    String message = stalled(status).getMessage();
+    assertThat(stalled(status).getReason()).isEqualTo("MigrationFailed");
+    assertThat(status.phase).isEqualTo(Phase.Failed);
+    assertThat(message).contains("alembic upgrade head failed (exit 1) in revision "
+        + HEAD + " (multi_currency)", "(psycopg2.errors.UniqueViolation)",
+        "DETAIL: Key (base_currency)=(EUR) is duplicated.",
+        "[SQL: CREATE UNIQUE INDEX ix_rates ON exchange_rates (base_currency)]",
+        "Revisions before it were committed: the version table is at " + MERGE,
+        "may be partly applied", "INVALID indexes");
+    assertThat(status.currentRevision).isEqualTo(MERGE);
+  }
+
+  @Test
+  void howAProcessEndedIsSaid() {
+    for (var ending : List.of(ActionResult.Ending.DEADLINE_EXCEEDED,
+        ActionResult.Ending.OUT_OF_MEMORY, ActionResult.Ending.INTERRUPTED)) {
+      SchemaMigrationStatus status = migrating("a3e2f1b8c9d4", HEAD);
+      Outcomes.finished(status, new ActionResult(ending, -1, "", null), rows("a3e2f1b8c9d4"),
+          3, NOW);
+      assertThat(stalled(status).getMessage()).as(ending.name()).contains(switch (ending) {
+        case DEADLINE_EXCEEDED -> "killed at its deadline";
+        case OUT_OF_MEMORY -> "out of memory";
+        default -> "interrupted";
+      }).contains("still at a3e2f1b8c9d4");
+    }
+    SchemaMigrationStatus status = migrating("a3e2f1b8c9d4", HEAD);
+    Outcomes.finished(status, ActionResult.exited(ActionResult.LOCK_TIMEOUT, ""),
+        rows("a3e2f1b8c9d4"), 3, NOW);
+    assertThat(stalled(status).getMessage()).contains("held this database's migration lock",
+        "nothing was run");
+  }
+
+  @Test
+  void aJobThatNeverRanIsRunAgainAndAnUnreadableDatabaseDefersTheVerdict() {
+    SchemaMigrationStatus status = migrating("a3e2f1b8c9d4", HEAD);
+    assertThat(Outcomes.finished(status, new ActionResult(ActionResult.Ending.NEVER_RAN, -1, "",
+        null), rows("a3e2f1b8c9d4"), 3, NOW).kind()).isEqualTo(Outcomes.Kind.RUN_AGAIN);
+    assertThat(status.activeJob).isNull();
+    assertThat(status.conditions).isNull();
+
+    status = migrating("a3e2f1b8c9d4", HEAD);
+    assertThat(Outcomes.finished(status, ActionResult.exited(0, ""),
+        new DatabaseState.Unavailable("cannot reach PostgreSQL"), 3, NOW).kind())
+        .isEqualTo(Outcomes.Kind.AWAITING_VERIFICATION);
+    assertThat(status.activeJob).as("kept until the rows can be read").isNotNull();
+  }
+
+  @Test
+  void aFailedMigrationNeverSaysBaseWhenTheDatabaseCannotBeRead() {
+    SchemaMigrationStatus status = migrating("a3e2f1b8c9d4", HEAD);
+    Outcomes.finished(status, ActionResult.exited(1, FAILED_OUTPUT),
+        new DatabaseState.Unavailable("cannot reach PostgreSQL"), 3, NOW);
+    assertThat(stalled(status).getMessage()).contains("cannot be read now")
+        .doesNotContain("at base");
+  }
+
+  @Test
+  void aBackupCountsOnlyWithItsDump() {
+    SchemaMigrationStatus status = migrating(HEAD, HEAD);
+    status.activeJob.action = "backup";
+    Outcomes.finished(status, new ActionResult(ActionResult.Ending.EXITED, 0, "", new
+        ActionResult.Backup("claim:key/x.dump", 4096, "ab".repeat(32))), rows(HEAD), 3, NOW);
+    assertThat(status.lastBackup.revision).isEqualTo(HEAD);
+    assertThat(status.lastBackup.generation).isEqualTo(3);
+
+    status = migrating(HEAD, HEAD);
+    status.activeJob.action = "backup";
+    Outcomes.finished(status, ActionResult.exited(0, "no result line"), rows(HEAD), 3, NOW);
+    assertThat(status.lastBackup).isNull();
+    assertThat(stalled(status).getReason()).isEqualTo("BackupFailed");
+  }
+}
