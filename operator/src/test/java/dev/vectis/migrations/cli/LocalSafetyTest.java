@@ -71,7 +71,10 @@ class LocalSafetyTest {
         resource.toString(), "--project-dir", project.toString(), "--python",
         ExternalTools.python().toString(), "--pg-dump", ExternalTools.pgDump().toString(),
         "--backup-dir", work.resolve("backups").toString(), "--state-dir",
-        work.resolve("state").toString(), "--database-url", url, "-o", "text"));
+        work.resolve("state").toString(), "--database-url", url));
+    if (command.equals("migrate")) {
+      args.addAll(List.of("-o", "text"));
+    }
     return args;
   }
 
@@ -233,8 +236,9 @@ class LocalSafetyTest {
     assertThat(run.waitFor()).as(Files.readString(log)).isEqualTo(130);
     assertThat(Files.readString(log)).contains("==> Interrupted: the database is at " + HEAD);
     assertThat(versionRows(db)).containsExactly(HEAD);
-    assertThat(db.count("SELECT count(*) FROM pg_stat_activity WHERE query LIKE "
-        + "'%pg_sleep(4)%' AND state = 'active' AND pid <> pg_backend_pid()")).isZero();
+    await().atMost(Duration.ofSeconds(10)).until(() -> db.count("SELECT count(*) FROM "
+        + "pg_stat_activity WHERE query LIKE '%pg_sleep(4)%' AND state = 'active' "
+        + "AND pid <> pg_backend_pid()") == 0);
 
     assertThat(start(command, password(db), log).waitFor()).as(Files.readString(log)).isZero();
     assertThat(versionRows(db)).containsExactly(SLOW);

@@ -72,7 +72,7 @@ class OutcomesTest {
         ActionResult.DATABASE_MOVED, "database moved"), rows("f2f2f2f2f2f2"), 3, NOW);
     assertThat(recorded.kind()).isEqualTo(Outcomes.Kind.DATABASE_MOVED);
     assertThat(status.activeJob).isNull();
-    assertThat(status.conditions).as("not a failure").isNull();
+    assertThat(status.conditions).as("not a failure").isNullOrEmpty();
     assertThat(status.lastMigration).isNull();
     assertThat(recorded.events()).singleElement().asString().contains("planned from " + HEAD,
         "database is at f2f2f2f2f2f2", "nothing ran");
@@ -130,7 +130,7 @@ class OutcomesTest {
     assertThat(Outcomes.finished(status, new ActionResult(ActionResult.Ending.NEVER_RAN, -1, "",
         null), rows("a3e2f1b8c9d4"), 3, NOW).kind()).isEqualTo(Outcomes.Kind.RUN_AGAIN);
     assertThat(status.activeJob).isNull();
-    assertThat(status.conditions).isNull();
+    assertThat(status.conditions).isNullOrEmpty();
 
     status = migrating("a3e2f1b8c9d4", HEAD);
     assertThat(Outcomes.finished(status, ActionResult.exited(0, ""),
