@@ -243,4 +243,35 @@ class LocalSafetyTest {
     assertThat(start(command, password(db), log).waitFor()).as(Files.readString(log)).isZero();
     assertThat(versionRows(db)).containsExactly(SLOW);
   }
+
+  /**
+   * kill -9 of the CLI mid-migration: nothing goes on migrating unobserved (the wrapper and
+   * Alembic stop, the server cancels the statement, the lock is free), and the next run says
+   * what happened and finishes the work.
+   */
+  @Test
+  void aKilledCliLeavesNoMigrationRunningAndTheNextRunFinishes(TestDatabase db)
+      throws Exception {
+    Path project = slowProject();
+    alembic(db, "upgrade", "head");
+    Path log = work.resolve("killed.log");
+    List<String> command = cli("migrate", resource("killed", SLOW), project, url(db));
+    Process run = start(command, password(db), log);
+    await().atMost(Duration.ofSeconds(60)).until(() -> Files.readString(log)
+        .contains("Running upgrade " + HEAD + " -> " + SLOW));
+
+    run.destroyForcibly().waitFor();
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> db.count("SELECT count(*) FROM "
+        + "pg_stat_activity WHERE application_name <> 'schema-migration-operator-test' AND "
+        + "(query LIKE '%pg_sleep(4)%' OR query LIKE '%pg_try_advisory_lock%') "
+        + "AND pid <> pg_backend_pid()") == 0);
+    Thread.sleep(5000); // longer than the slow revision: an orphan would have committed by now
+    assertThat(versionRows(db)).containsExactly(HEAD);
+    assertThat(db.tableExists("race_rows")).isFalse();
+
+    assertThat(start(command, password(db), log).waitFor()).as(Files.readString(log)).isZero();
+    assertThat(Files.readString(log)).contains("the previous run stopped during its migrate");
+    assertThat(versionRows(db)).containsExactly(SLOW);
+  }
 }

@@ -48,4 +48,13 @@ class SecretMaskerTest {
     assertThat(masker.mask(null)).isNull();
     assertThat(masker.mask("nothing to hide")).isEqualTo("nothing to hide");
   }
+
+  /** configparser and SQLAlchemy print a % in a URL doubled: that form is a secret too. */
+  @Test
+  void aPasswordWithPercentSignsAsAlembicPrintsIt() {
+    SecretMasker masker = SecretMasker.hiding(java.util.List.of("p%40ss/w:rd"));
+    String encoded = java.net.URLEncoder.encode("p%40ss/w:rd", java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(masker.mask("url " + encoded.replace("%", "%%") + " and p%%40ss/w:rd"))
+        .isEqualTo("url *** and ***");
+  }
 }

@@ -284,6 +284,28 @@ class OperatorEndToEndTest {
         .doesNotContain(PASSWORD);
   }
 
+  /** podTemplate.env cannot point the Jobs at another database: refused before any Job. */
+  @Test
+  void aSpecThatRedirectsTheDatabaseIsRefusedBeforeAnyJob(TestDatabase db, TestDatabase other)
+      throws SQLException {
+    createSecret(db);
+    SchemaMigration resource = create("vectis-backend", "head");
+    client.resources(SchemaMigration.class).inNamespace(NAMESPACE).withName("vectis-backend")
+        .edit(r -> {
+          r.getSpec().podTemplate = new dev.vectis.migrations.api.PodTemplate();
+          r.getSpec().podTemplate.env = List.of(new io.fabric8.kubernetes.api.model.EnvVar(
+              "DATABASE_URL", other.sqlAlchemyUrl(), null));
+          r.getMetadata().setGeneration(r.getMetadata().getGeneration() + 1);
+          return r;
+        });
+    awaitCondition("vectis-backend", "Stalled", "InvalidSpec");
+    assertThat(condition("vectis-backend", "Stalled").getMessage())
+        .contains("spec.podTemplate.env[0].name", "DATABASE_URL");
+    assertThat(kubelet.runs("migrate")).isEmpty();
+    assertThat(other.tableExists("alembic_version")).isFalse();
+    assertThat(resource.getMetadata().getName()).isEqualTo("vectis-backend");
+  }
+
   @Test
   void aPinnedRevisionThenHeadRunsOneMoreMigration(TestDatabase db) throws SQLException {
     createSecret(db);
