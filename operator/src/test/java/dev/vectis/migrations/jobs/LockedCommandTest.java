@@ -130,8 +130,7 @@ class LockedCommandTest {
   }
 
   private static long migrationSessions(TestDatabase db) throws SQLException {
-    return db.count("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(60)%' "
-        + "AND state = 'active' AND pid <> pg_backend_pid()");
+    return db.activeStatements("pg_sleep(60)");
   }
 
   private static Process start(Path dir, Map<String, String> env, List<String> command)

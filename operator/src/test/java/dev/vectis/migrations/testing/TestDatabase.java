@@ -58,4 +58,10 @@ public record TestDatabase(String host, int port, String name, String user, Stri
     return count("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public' "
         + "AND table_name = '" + table + "'") == 1;
   }
+
+  /** How many other sessions are running a statement that contains {@code text} now. */
+  public long activeStatements(String text) throws SQLException {
+    return count("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND "
+        + "pid <> pg_backend_pid() AND query LIKE '%" + text.replace("'", "''") + "%'");
+  }
 }
