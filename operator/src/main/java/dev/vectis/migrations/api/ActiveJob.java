@@ -28,4 +28,8 @@ public class ActiveJob {
 
   @JsonPropertyDescription("The alembic target argument of a migration.")
   public String target;
+
+  @JsonPropertyDescription("True once the Job was created: if it is then missing, it ran and "
+      + "was removed (TTL, a person), and is judged from the database instead of run again.")
+  public Boolean created;
 }

@@ -26,7 +26,9 @@ public record ActionResult(Ending ending, int exitCode, String output, Backup ba
     /** It never ran (the pod was evicted, or its image could not be pulled): transient. */
     NEVER_RAN,
     /** Stopped by a person (Ctrl-C), or lost with the process that watched it. */
-    INTERRUPTED
+    INTERRUPTED,
+    /** Its Job was created and is gone (TTL, a person) before its result was read. */
+    LOST
   }
 
   /** A verified dump. */

@@ -47,6 +47,9 @@ public final class Outcomes {
           + active.name + " failed before it ran (evicted, or its image could not be pulled); "
           + "it will run again"), Kind.RUN_AGAIN, null);
     }
+    if (result.ending() == ActionResult.Ending.LOST) {
+      return lost(status, active, after, generation, now);
+    }
     return switch (active.action) {
       case "inspect" -> inspected(status, active, result, generation, now);
       case "backup" -> backedUp(status, active, result, generation, now);
@@ -142,6 +145,35 @@ public final class Outcomes {
       message.append(". Where the database stands is unknown: it cannot be read now");
     }
     return failed(status, Reason.MigrationFailed, message.toString(), generation, now);
+  }
+
+  /**
+   * A Job that ran and vanished before its result was read. Inspections and backups change
+   * nothing and run again; a migration that reached its rows is recorded as done; anything
+   * else waits for a person (retryToken), since running it again could run it twice.
+   */
+  private static Recorded lost(SchemaMigrationStatus status, ActiveJob active,
+      DatabaseState after, long generation, String now) {
+    if ("inspect".equals(active.action) || "backup".equals(active.action)) {
+      status.activeJob = null;
+      return new Recorded(List.of("Reconciling/JobLost: the " + active.action + " " + active.name
+          + " vanished before its result was read; it will run again"), Kind.RUN_AGAIN, null);
+    }
+    if (!(after instanceof DatabaseState.Rows rows)) {
+      return new Recorded(List.of(), Kind.AWAITING_VERIFICATION, null);
+    }
+    List<String> from = Decider.split(active.from);
+    List<String> to = Decider.split(active.to);
+    if ("migrate".equals(active.action) && Decider.sameRows(rows.rows(), to)
+        && !Decider.sameRows(rows.rows(), from)) {
+      return migrated(status, active, ActionResult.exited(0, ""), after, generation, now);
+    }
+    return failed(status, Reason.JobLost, "the " + active.action + " Job " + active.name
+        + " vanished (removed by its TTL or by a person) before its result was read, and the "
+        + "database (at " + Decider.describe(rows.rows()) + ") cannot tell whether it "
+        + ("seed".equals(active.action) ? "succeeded" : "ran") + "; it is not run again on its "
+        + "own: check the database, then change spec.retryToken to run it again", generation,
+        now);
   }
 
   private static boolean moved(ActionResult result) {

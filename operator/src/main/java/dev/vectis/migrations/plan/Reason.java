@@ -30,6 +30,8 @@ public enum Reason {
   SeedFailed,
   InspectionFailed,
   VerificationFailed,
+  /** A migration or seed whose Job vanished and whose outcome the database cannot tell. */
+  JobLost,
 
   // Ready.
   AtTarget;
@@ -37,7 +39,7 @@ public enum Reason {
   /** A failure of an action that must not be repeated without a person's say. */
   public boolean isFailureOfAnAction() {
     return this == MigrationFailed || this == BackupFailed || this == SeedFailed
-        || this == VerificationFailed || this == InspectionFailed;
+        || this == VerificationFailed || this == InspectionFailed || this == JobLost;
   }
 
   /** The reason written in a status, or null for one this version does not know. */

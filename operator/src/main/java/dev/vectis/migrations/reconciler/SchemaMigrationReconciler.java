@@ -85,10 +85,13 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
     if (status.activeJob != null) {
       Job job = client.batch().v1().jobs().inNamespace(namespace(resource))
           .withName(status.activeJob.name).get();
-      if (job == null) {
+      if (job == null && !Boolean.TRUE.equals(status.activeJob.created)) {
         // Status was written but the Job never created (the operator stopped in between):
         // decide again; the same decision gives the same Job name.
         status.activeJob = null;
+      } else if (job == null) {
+        events.publish(Outcomes.finished(status, new ActionResult(ActionResult.Ending.LOST, -1,
+            "", null), database.state(), generation, now()).events());
       } else if (!JobResults.finished(job)) {
         runningJob = status.activeJob.action;
       } else {
@@ -141,6 +144,9 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
         LOG.info("{}/{}: created Job {}", namespace(resource), resource.getMetadata().getName(),
             job.getMetadata().getName());
       }
+      // From now on a missing Job means it ran and was removed, not that it never started.
+      status.activeJob.created = true;
+      writeStatus(client, resource);
       return UpdateControl.noUpdate();
     }
     if (!Serialization.asJson(status).equals(statusBefore)) {
@@ -166,7 +172,9 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
    * we read): a concurrent change makes it fail, and the reconcile is retried on fresh data.
    */
   private void writeStatus(KubernetesClient client, SchemaMigration resource) {
-    client.resource(resource).updateStatus();
+    SchemaMigration written = client.resource(resource).updateStatus();
+    // The next write in this reconcile is checked against the version just written.
+    resource.getMetadata().setResourceVersion(written.getMetadata().getResourceVersion());
     metrics.observed(resource);
   }
 

@@ -163,4 +163,28 @@ class OutcomesTest {
     assertThat(status.lastBackup).isNull();
     assertThat(stalled(status).getReason()).isEqualTo("BackupFailed");
   }
+
+  @Test
+  void aVanishedJobIsJudgedFromTheRowsNeverRunAgainOnItsOwn() {
+    ActionResult lost = new ActionResult(ActionResult.Ending.LOST, -1, "", null);
+    SchemaMigrationStatus reached = migrating("a3e2f1b8c9d4", HEAD);
+    assertThat(Outcomes.finished(reached, lost, rows(HEAD), 3, NOW).kind())
+        .isEqualTo(Outcomes.Kind.SUCCEEDED);
+    assertThat(reached.lastMigration.to).isEqualTo(HEAD);
+
+    SchemaMigrationStatus unknown = migrating("a3e2f1b8c9d4", HEAD);
+    Outcomes.finished(unknown, lost, rows("a3e2f1b8c9d4"), 3, NOW);
+    assertThat(stalled(unknown).getReason()).isEqualTo("JobLost");
+    assertThat(unknown.phase).isEqualTo(Phase.Failed);
+
+    SchemaMigrationStatus seed = migrating(HEAD, HEAD);
+    seed.activeJob.action = "seed";
+    Outcomes.finished(seed, lost, rows(HEAD), 3, NOW);
+    assertThat(stalled(seed).getReason()).as("a seed's rows say nothing").isEqualTo("JobLost");
+
+    SchemaMigrationStatus backup = migrating(HEAD, HEAD);
+    backup.activeJob.action = "backup";
+    assertThat(Outcomes.finished(backup, lost, rows(HEAD), 3, NOW).kind())
+        .isEqualTo(Outcomes.Kind.RUN_AGAIN);
+  }
 }

@@ -10,6 +10,7 @@ import dev.vectis.migrations.api.DatabaseSpec;
 import dev.vectis.migrations.api.SchemaMigration;
 import dev.vectis.migrations.api.SchemaMigrationSpec;
 import dev.vectis.migrations.api.SecretRef;
+import dev.vectis.migrations.jobs.JobFactory;
 import dev.vectis.migrations.jobs.LockedCommand;
 import dev.vectis.migrations.testing.PostgresExtension;
 import dev.vectis.migrations.testing.ProjectPaths;
@@ -56,6 +57,8 @@ class OperatorEndToEndTest {
   static final String BAD_IMAGE = "registry.example.com/vectis/backend:bad-sql";
   /** A revision after head that takes a few seconds. */
   static final String SLOW_IMAGE = "registry.example.com/vectis/backend:slow";
+  /** A revision after head that takes a few seconds, then fails. */
+  static final String SLOW_BAD_IMAGE = "registry.example.com/vectis/backend:slow-bad";
   /** A revision after head that writes 42 rows slowly; its downgrade drops them. */
   static final String RACE_IMAGE = "registry.example.com/vectis/backend:race";
   static final String RACE = "f3f3f3f3f3f3";
@@ -84,6 +87,9 @@ class OperatorEndToEndTest {
                 "ALTER TABLE no_such_table RENAME TO orders_v2"))),
         SLOW_IMAGE, projectCopy("slow", List.of(), Map.of(migrations + "f2f2f2f2f2f2_slow.py",
             revisionAfterHead("f2f2f2f2f2f2", "backfill_slowly", "SELECT pg_sleep(4)"))),
+        SLOW_BAD_IMAGE, projectCopy("slow-bad", List.of(), Map.of(migrations
+            + "f4f4f4f4f4f4_slow_bad.py", revisionAfterHead("f4f4f4f4f4f4", "fail_slowly",
+                "SELECT pg_sleep(3); SELECT * FROM no_such_table"))),
         RACE_IMAGE, projectCopy("race", List.of(), Map.of(migrations + RACE + "_race.py",
             "from alembic import op\n\nrevision = \"" + RACE + "\"\ndown_revision = \"" + HEAD
             + "\"\nbranch_labels = None\ndepends_on = None\n\n\ndef upgrade():\n    op.execute("
@@ -471,6 +477,39 @@ class OperatorEndToEndTest {
     assertThat(kubelet.runs("migrate")).hasSize(1);
     assertThat(client.batch().v1().jobs().inNamespace(NAMESPACE).list().getItems())
         .filteredOn(job -> job.getMetadata().getName().contains("-migrate-")).hasSize(1);
+  }
+
+  /**
+   * A migration Job that ran and failed while the operator was down, then was removed (its
+   * TTL, a person): the restarted operator cannot read its result, and must not run it again
+   * on its own (a migration run twice). The database tells it nothing moved: JobLost.
+   */
+  @Test
+  void aVanishedJobIsNeverRunAgainWithoutRetryToken(TestDatabase db) throws Exception {
+    createSecret(db);
+    dev.vectis.migrations.testing.VectisProject.alembic(db, "upgrade", "head");
+    create("vectis-backend", "head", SLOW_BAD_IMAGE);
+    await().atMost(Duration.ofSeconds(30)).until(() -> {
+      var status = get("vectis-backend").getStatus();
+      return status != null && status.activeJob != null
+          && "migrate".equals(status.activeJob.action)
+          && Boolean.TRUE.equals(status.activeJob.created);
+    });
+    operator.close();
+    await().atMost(Duration.ofSeconds(30)).until(() -> kubelet.runs("migrate").size() == 1);
+    client.batch().v1().jobs().inNamespace(NAMESPACE).withLabel(JobFactory.ACTION_LABEL,
+        "migrate").delete();
+    operator = startOperator();
+
+    awaitCondition("vectis-backend", "Stalled", "JobLost");
+    assertThat(condition("vectis-backend", "Stalled").getMessage())
+        .contains("vanished", "spec.retryToken", "at " + HEAD);
+    Thread.sleep(3000);
+    assertThat(kubelet.runs("migrate")).as("not run a second time").hasSize(1);
+    assertThat(versionRows(db)).containsExactly(HEAD);
+
+    editSpec("vectis-backend", spec -> spec.retryToken = "after-checking");
+    await().atMost(Duration.ofSeconds(60)).until(() -> kubelet.runs("migrate").size() == 2);
   }
 
   /**
