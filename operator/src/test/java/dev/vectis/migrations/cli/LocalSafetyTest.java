@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * process list watched for the password, Ctrl-C mid-migration. The CLI runs as separate
  * processes here, as people run it.
  */
+@Tag("slow")
 @ExtendWith(PostgresExtension.class)
 class LocalSafetyTest {
   private static final String SLOW = "f2f2f2f2f2f2";

@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The migration wrapper: the lock, the premise checked under it, and a lock that lives
  * exactly as long as the migration — whichever process is killed.
  */
+@Tag("slow")
 @ExtendWith(PostgresExtension.class)
 class LockedCommandTest {
   private static final String SLOW = "f2f2f2f2f2f2";

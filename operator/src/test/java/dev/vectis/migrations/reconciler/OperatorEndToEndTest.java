@@ -36,6 +36,7 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,6 +46,7 @@ import org.junit.jupiter.api.io.TempDir;
  * stand-in running every Job for real: Debian's Alembic on examples/vectis-backend, the real
  * PostgreSQL, the real pg_dump.
  */
+@Tag("slow")
 @EnableKubernetesMockClient(crud = true)
 @ExtendWith(PostgresExtension.class)
 class OperatorEndToEndTest {
