@@ -59,6 +59,22 @@ public final class ReservedEnvironment {
   }
 
   /**
+   * Why {@code urlEnv} cannot be the variable that carries the URL, or empty when it can: a
+   * reserved variable, or one the interpreter or the loader reads (PATH, PYTHON*, LD_*), which
+   * the URL would overwrite.
+   */
+  public static Optional<String> reasonForUrl(String urlEnv) {
+    Optional<String> reserved = reason(urlEnv, null);
+    if (reserved.isPresent()) {
+      return reserved;
+    }
+    if (urlEnv.equals("PATH") || urlEnv.startsWith("PYTHON") || urlEnv.startsWith("LD_")) {
+      return Optional.of("the interpreter and the loader read it");
+    }
+    return Optional.empty();
+  }
+
+  /**
    * The reserved name or prefix that an {@code envFrom} prefix could create (prefix + some key),
    * or empty. "P" could create PGHOST (key "GHOST"), "PG_" could create PG_DUMP.
    */

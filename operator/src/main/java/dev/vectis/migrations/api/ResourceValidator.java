@@ -305,6 +305,13 @@ public final class ResourceValidator {
   private static void reservedEnvironment(JsonNode spec, List<Problem> out) {
     JsonNode urlEnvNode = spec.path("database").path("urlEnv");
     String urlEnv = urlEnvNode.isTextual() ? urlEnvNode.asText() : "DATABASE_URL";
+    if (!urlEnv.equals("DATABASE_URL")) {
+      ReservedEnvironment.reasonForUrl(urlEnv).ifPresent(why -> {
+        List<Object> at = List.of("spec", "database", "urlEnv");
+        out.add(new Problem(field(at), urlEnv + " cannot carry the database URL (" + why
+            + "); name the variable env.py reads", pointer(at), "reservedEnvironment"));
+      });
+    }
     JsonNode env = spec.path("podTemplate").path("env");
     for (int i = 0; i < env.size(); i++) {
       JsonNode name = env.get(i).path("name");

@@ -40,8 +40,13 @@ final class RestoreCommand implements Callable<Integer> {
   Path dump;
 
   @Option(names = "--database-url", paramLabel = "URL",
-      description = "postgresql://...; default: the embedded PostgreSQL in --data-dir.")
+      description = "postgresql://user@host:port/db; default: the embedded PostgreSQL in "
+          + "--data-dir. The password comes from --password-file, PGPASSWORD or ~/.pgpass.")
   String databaseUrl;
+
+  @Option(names = "--password-file", paramLabel = "FILE",
+      description = "A file whose first line is the database password.")
+  Path passwordFile;
 
   @Option(names = "--data-dir", defaultValue = ".schema-migration/pg", paramLabel = "DIR",
       description = "Data of the embedded PostgreSQL (default: ${DEFAULT-VALUE}).")
@@ -92,9 +97,9 @@ final class RestoreCommand implements Callable<Integer> {
     EmbeddedDatabase embedded = null;
     if (databaseUrl != null) {
       try {
-        settings = ConnectionSettings.fromUrl(databaseUrl);
-      } catch (IllegalArgumentException e) {
-        return usage("--database-url " + e.getMessage());
+        settings = LocalOptions.urlSettings(databaseUrl, passwordFile);
+      } catch (ResourceFile.InvalidInput e) {
+        return usage(e.getMessage());
       }
     } else {
       embedded = EmbeddedDatabase.start(dataDir.toAbsolutePath());

@@ -101,10 +101,7 @@ public final class LocalBackup {
   }
 
   private static Map<String, String> environment(ConnectionSettings settings, Path pgDump) {
-    Map<String, String> env = new HashMap<>(settings.libpqEnvironment());
-    if (settings.password() != null) {
-      env.put("PGPASSWORD", settings.password());
-    }
+    Map<String, String> env = DatabaseEnvironment.of(settings, System.getenv());
     env.put("PG_DUMP", pgDump.toString());
     env.put("PG_RESTORE", pgRestoreBeside(pgDump).toString());
     return env;

@@ -200,6 +200,9 @@ public final class LocalEngine {
         inspection, Inspection.unknown(), state));
     List<String> rows = state instanceof DatabaseState.Rows r ? r.rows() : null;
     StatusWriter.apply(status, decision, generation, rows, now());
+    if (rows == null) {
+      status.currentRevision = null; // not read in this run: a saved value may be stale
+    }
     return decision;
   }
 
@@ -308,17 +311,15 @@ public final class LocalEngine {
    * set after spec.podTemplate.env so that nothing in a spec can point them elsewhere.
    */
   private Map<String, String> environment() {
+    String urlEnv = spec.database == null || spec.database.urlEnv == null ? "DATABASE_URL"
+        : spec.database.urlEnv;
     Map<String, String> env = new HashMap<>();
     if (spec.podTemplate != null && spec.podTemplate.env != null) {
       spec.podTemplate.env.stream().filter(e -> e.getValue() != null)
           .forEach(e -> env.put(e.getName(), e.getValue()));
     }
-    env.putAll(database.libpqEnvironment());
-    if (database.password() != null) {
-      env.put("PGPASSWORD", database.password());
-    }
-    env.put(spec.database == null || spec.database.urlEnv == null ? "DATABASE_URL"
-        : spec.database.urlEnv, database.sqlAlchemyUrl(spec.database == null
+    env.putAll(DatabaseEnvironment.of(database, System.getenv(), "DATABASE_URL", urlEnv));
+    env.put(urlEnv, database.sqlAlchemyUrl(spec.database == null
         || spec.database.urlScheme == null ? "postgresql" : spec.database.urlScheme));
     env.put("PYTHONDONTWRITEBYTECODE", "1");
     return env;

@@ -24,6 +24,10 @@ public final class LocalPaths {
     Path path = Path.of(imagePath);
     if (!path.isAbsolute()) {
       Path local = projectDir.resolve(path).normalize();
+      if (!local.startsWith(projectDir.normalize())) {
+        throw new IllegalArgumentException(field + ": " + imagePath + " leaves the project "
+            + "directory " + projectDir);
+      }
       if (Files.isDirectory(local)) {
         return local;
       }

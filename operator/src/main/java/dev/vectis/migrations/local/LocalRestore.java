@@ -10,7 +10,6 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -28,10 +27,7 @@ public final class LocalRestore {
   /** Runs pg_restore; the password goes through PGPASSWORD, the output is masked. */
   public static ProcessRunner.Result restore(Path pgRestore, ConnectionSettings database,
       Path dump) {
-    Map<String, String> env = new HashMap<>(database.libpqEnvironment());
-    if (database.password() != null) {
-      env.put("PGPASSWORD", database.password());
-    }
+    Map<String, String> env = DatabaseEnvironment.of(database, System.getenv());
     ProcessRunner.Result result = ProcessRunner.run(dump.toAbsolutePath().getParent(), env,
         Duration.ofHours(1), command(pgRestore, database, dump.toAbsolutePath()));
     return new ProcessRunner.Result(result.exitCode(), database.masker().mask(result.output()));

@@ -29,7 +29,8 @@ public final class ProcessRunner {
   private ProcessRunner() {}
 
   /**
-   * Runs {@code command} in {@code workingDir} with the current environment plus {@code env},
+   * Runs {@code command} in {@code workingDir} with the current environment plus {@code env}
+   * (where a null value removes the variable),
    * and waits at most {@code timeout}; a process still running then is killed.
    */
   public static Result run(Path workingDir, Map<String, String> env, Duration timeout,
@@ -43,7 +44,14 @@ public final class ProcessRunner {
     ProcessBuilder builder = new ProcessBuilder(command)
         .directory(workingDir.toFile())
         .redirectErrorStream(true);
-    builder.environment().putAll(env);
+    // A null value removes an inherited variable.
+    env.forEach((name, value) -> {
+      if (value == null) {
+        builder.environment().remove(name);
+      } else {
+        builder.environment().put(name, value);
+      }
+    });
     try {
       Process process = builder.start();
       Interruption.running(process);

@@ -30,6 +30,22 @@ verify() {
   return 1
 }
 
+stop_children() {
+  [ -z "$dump_pid" ] || kill "$dump_pid" 2>/dev/null || true
+  [ -z "$watcher" ] || kill "$watcher" 2>/dev/null || true
+}
+
+# Local mode: when the CLI that started the backup is gone (kill -9), stop too. In a Job the
+# script is the container's first process and its parent is the pod's runtime: no watch.
+stop_with_parent() {
+  parent=$PPID
+  [ "$parent" -gt 1 ] 2>/dev/null || return 0
+  self=$$
+  (while kill -0 "$parent" 2>/dev/null; do sleep 1; done; kill -TERM "$self" 2>/dev/null) \
+    < /dev/null > /dev/null 2>&1 &
+  watcher=$!
+}
+
 json_escape() {
   printf '%s' "$1" | tr -d '\000-\037' | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g'
 }
@@ -70,7 +86,9 @@ fi
 tmp=$(mktemp "$BACKUP_DIR/.backup.XXXXXXXX")
 meta_tmp=""
 orphan=""
-trap 'rm -f "$tmp" ${meta_tmp:+"$meta_tmp"} ${orphan:+"$orphan"}' EXIT
+dump_pid=""
+watcher=""
+trap 'stop_children; rm -f "$tmp" ${meta_tmp:+"$meta_tmp"} ${orphan:+"$orphan"}' EXIT
 trap 'exit 129' HUP
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -81,7 +99,14 @@ find "$BACKUP_DIR" -maxdepth 1 -type f -name '.backup.*' ! -newer "$tmp" ! -name
 
 started=$(date -u +%Y%m%dT%H%M%SZ)
 created=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-"$PG_DUMP" --format=custom --no-password --file="$tmp"
+# Explicit connection options: libpq lets a service file (PGSERVICE) beat PGHOST/PGDATABASE.
+# In the background, so that a signal (or the end of the process that started it) stops it.
+"$PG_DUMP" --format=custom --no-password --file="$tmp" ${PGHOST:+--host="$PGHOST"} \
+  ${PGPORT:+--port="$PGPORT"} ${PGUSER:+--username="$PGUSER"} ${PGDATABASE:+--dbname="$PGDATABASE"} &
+dump_pid=$!
+stop_with_parent
+wait "$dump_pid"
+dump_pid=""
 verify "$tmp"
 size=$(wc -c < "$tmp" | tr -d ' ')
 sha256=$(sha256sum "$tmp" | cut -d ' ' -f 1)
@@ -103,6 +128,7 @@ mv "$meta_tmp" "$final.json"
 mv "$tmp" "$final"
 orphan=""
 trap - EXIT HUP INT TERM
+stop_children
 
 # Retention: only this database's dumps (this directory, our name pattern, regular files,
 # not symlinks, with metadata naming this database), never the new one. File names start

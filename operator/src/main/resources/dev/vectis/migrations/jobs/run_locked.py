@@ -27,14 +27,19 @@ DATABASE_MOVED = 76
 
 
 def connect():
+    # Explicit parameters: libpq lets a service file (PGSERVICE) beat PGHOST and PGDATABASE,
+    # and the lock and the premise must be those of the database Alembic migrates.
+    target = {name: os.environ[variable] for name, variable in (
+        ("host", "PGHOST"), ("port", "PGPORT"), ("dbname", "PGDATABASE"), ("user", "PGUSER"))
+        if os.environ.get(variable)}
     try:
         import psycopg2
 
-        connection = psycopg2.connect("")
+        connection = psycopg2.connect(**target)
     except ImportError:
         import psycopg
 
-        connection = psycopg.connect("")
+        connection = psycopg.connect(**target)
     connection.autocommit = True
     return connection
 
@@ -112,7 +117,10 @@ def run_alembic(arguments):
         alembic_main(argv=arguments, prog="alembic")
         return 0
     except SystemExit as exit:
-        return exit.code if isinstance(exit.code, int) else (0 if exit.code is None else 1)
+        if exit.code is None or isinstance(exit.code, int):
+            return exit.code or 0
+        print(exit.code, file=sys.stderr, flush=True)  # as Python does for sys.exit("...")
+        return 1
 
 
 def run_child(command):

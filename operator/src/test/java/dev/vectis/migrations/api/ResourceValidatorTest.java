@@ -273,6 +273,16 @@ class ResourceValidatorTest {
         .endsWith("); remove it");
   }
 
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"PGHOST", "HOME", "BACKUP_DIR",
+      "PATH", "PYTHONPATH", "LD_PRELOAD"})
+  void theUrlCannotOverwriteAVariableTheToolOrTheInterpreterReads(String name) {
+    assertThat(problems("database: {secretRef: {name: db}, urlEnv: " + name + "}"))
+        .singleElement().asString().startsWith("spec.database.urlEnv: " + name
+            + " cannot carry the database URL (");
+    assertThat(problems("database: {secretRef: {name: db}, urlEnv: VECTIS_DB_URL}")).isEmpty();
+  }
+
   @Test
   void theMessageSaysWhereTheValueComesFrom() {
     assertThat(problems("podTemplate: {env: [{name: A}, {name: B}, {name: DATABASE_URL, "

@@ -278,4 +278,79 @@ class LocalSafetyTest {
     assertThat(Files.readString(log)).contains("the previous run stopped during its migrate");
     assertThat(versionRows(db)).containsExactly(SLOW);
   }
+
+  /**
+   * What the user's shell holds must not choose the database: a libpq service file beats
+   * PGHOST and PGDATABASE, and env.py may read an inherited DATABASE_URL. The backup, the
+   * lock and Alembic all work on the database the plan was made for; the other is untouched.
+   */
+  @Test
+  void theShellsVariablesCannotSendAnyStepToAnotherDatabase(TestDatabase db, TestDatabase other)
+      throws Exception {
+    alembic(db, "upgrade", "head");
+    alembic(other, "upgrade", "head");
+    Path services = work.resolve("pg_service.conf");
+    Files.writeString(services, "[elsewhere]\nhost=localhost\nport=" + other.port()
+        + "\ndbname=" + other.name() + "\nuser=" + other.user() + "\n");
+    Map<String, String> shell = Map.of("PGPASSWORD", db.password(), "PGSERVICEFILE",
+        services.toString(), "PGSERVICE", "elsewhere", "DATABASE_URL", other.sqlAlchemyUrl(),
+        "VECTIS_DB_URL", other.sqlAlchemyUrl());
+    Path log = work.resolve("shell.log");
+    Path allowed = resource("shell", "a3e2f1b8c9d4", "downgrade: {allow: true}");
+    assertThat(start(cli("migrate", allowed, ProjectPaths.vectisProject(), url(db)), shell, log)
+        .waitFor()).as(Files.readString(log)).isZero();
+    assertThat(versionRows(db)).containsExactlyInAnyOrder("a3e2f1b8c9d4", "b7c4e9a1d2f3");
+    assertThat(versionRows(other)).as("the other database").containsExactly(HEAD);
+    ProcessRunner.Result list = ProcessRunner.run(work, Map.of(), Duration.ofMinutes(1),
+        List.of(ExternalTools.pgDump().resolveSibling("pg_restore").toString(), "--list",
+            newestDump(HEAD).toString()));
+    assertThat(list.output()).as("the dump is of the database downgraded")
+        .contains("dbname: " + db.name());
+
+    // env.py reads DATABASE_URL but the spec names another variable: the inherited
+    // DATABASE_URL is not passed on, so Alembic fails instead of migrating the other database.
+    alembic(db, "upgrade", "head");
+    Path renamed = resource("shell-url-env", "a3e2f1b8c9d4", "downgrade: {allow: true}");
+    Files.writeString(renamed, Files.readString(renamed).replace(
+        "{secretRef: {name: vectis-db-app}}", "{secretRef: {name: db}, urlEnv: VECTIS_DB_URL}"));
+    assertThat(start(cli("migrate", renamed, ProjectPaths.vectisProject(), url(db)), shell, log)
+        .waitFor()).isEqualTo(1);
+    assertThat(Files.readString(log)).contains("Stalled (MigrationFailed)",
+        "DATABASE_URL is not set");
+    assertThat(versionRows(db)).containsExactly(HEAD);
+    assertThat(versionRows(other)).as("the other database").containsExactly(HEAD);
+  }
+
+  /** kill -9 of the CLI mid-backup: the backup stops too; nothing outlives the CLI. */
+  @Test
+  void aKilledCliLeavesNoBackupRunning(TestDatabase db) throws Exception {
+    alembic(db, "upgrade", "head");
+    Path slowDump = work.resolve("bin/pg_dump");
+    Files.createDirectories(slowDump.getParent());
+    // A pg_dump that takes its time (and, like the real one, stops on SIGTERM).
+    Files.writeString(slowDump, "#!/bin/sh\ntrap 'kill $!; exit 143' TERM\nsleep 8 & wait $!\n"
+        + "exec " + ExternalTools.pgDump() + " \"$@\"\n");
+    slowDump.toFile().setExecutable(true);
+    Files.createSymbolicLink(slowDump.resolveSibling("pg_restore"),
+        ExternalTools.pgDump().resolveSibling("pg_restore"));
+    List<String> command = cli("migrate", resource("slow-backup", "a3e2f1b8c9d4",
+        "downgrade: {allow: true}"), ProjectPaths.vectisProject(), url(db));
+    command.set(command.indexOf("--pg-dump") + 1, slowDump.toString());
+    Path log = work.resolve("slow-backup.log");
+    Process run = start(command, password(db), log);
+    await().atMost(Duration.ofSeconds(60)).until(() -> Files.readString(log)
+        .contains("backing up the database at " + HEAD));
+    Thread.sleep(1000);
+
+    run.destroyForcibly().waitFor();
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> ProcessRunner.run(work, Map.of(),
+        Duration.ofSeconds(10), List.of("ps", "-eo", "args")).output().lines()
+        .noneMatch(line -> line.contains(slowDump.toString()) || line.contains("sleep 8")));
+    Thread.sleep(9000); // past the fake pg_dump's sleep: an orphan would have written its dump
+    try (Stream<Path> files = Files.walk(work.resolve("backups"))) {
+      assertThat(files.filter(f -> f.getFileName().toString().endsWith(".dump"))).isEmpty();
+    }
+    assertThat(versionRows(db)).containsExactly(HEAD);
+  }
 }

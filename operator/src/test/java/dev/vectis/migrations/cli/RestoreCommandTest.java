@@ -56,8 +56,9 @@ class RestoreCommandTest {
   }
 
   private static String url(TestDatabase target) {
-    return "postgresql://" + target.user() + ":" + target.password() + "@localhost:"
-        + target.port() + "/" + target.name() + "?sslmode=disable";
+    // No password: the test server trusts local connections, and a password in a URL warns.
+    return "postgresql://" + target.user() + "@localhost:" + target.port() + "/"
+        + target.name() + "?sslmode=disable";
   }
 
   private CapturedRun restore(TestDatabase target, Path pgRestore, String... more) {
