@@ -95,10 +95,10 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
       } else if (!JobResults.finished(job)) {
         runningJob = status.activeJob.action;
       } else {
-        ActiveJobRecord finished = recordFinishedJob(client, resource, job, graphs, database,
+        Outcomes.Recorded finished = recordFinishedJob(client, resource, job, graphs, database,
             generation);
-        events.publish(finished.recorded().events());
-        if (finished.recorded().kind() == Outcomes.Kind.RUN_AGAIN) {
+        events.publish(finished.events());
+        if (finished.kind() == Outcomes.Kind.RUN_AGAIN) {
           client.batch().v1().jobs().inNamespace(namespace(resource)).resource(job)
               .withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
           writeStatus(client, resource);
@@ -178,12 +178,10 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
     metrics.observed(resource);
   }
 
-  private record ActiveJobRecord(Outcomes.Recorded recorded) {}
-
   /** Records a finished Job: what it means is decided by {@link Outcomes}, as in local mode. */
-  private ActiveJobRecord recordFinishedJob(KubernetesClient client, SchemaMigration resource,
-      Job job,
-      GraphCache graphs, DatabaseObserver.Observed database, long generation) {
+  private Outcomes.Recorded recordFinishedJob(KubernetesClient client,
+      SchemaMigration resource, Job job, GraphCache graphs, DatabaseObserver.Observed database,
+      long generation) {
     SchemaMigrationStatus status = resource.getStatus();
     ActiveJob active = status.activeJob;
     ActionResult result = JobResults.of(client, job, database.masker(),
@@ -202,7 +200,7 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
       metrics.migrationFinished(active.direction, recorded.kind() == Outcomes.Kind.SUCCEEDED,
           Duration.between(Instant.parse(active.startedAt), clock.instant()));
     }
-    return new ActiveJobRecord(recorded);
+    return recorded;
   }
 
   private Job jobFor(SchemaMigration resource, Action action,
