@@ -267,4 +267,34 @@ class LocalModeTest {
     return dev.vectis.migrations.testing.VectisProject.copy(
         work.resolve("project-" + without.size()), without, Map.of());
   }
+
+  /**
+   * A revision with a step outside the transaction (autocommit_block) that fails: what was
+   * committed stays, the version table does not move, and the report names the revision, the
+   * SQL error with its DETAIL, and the half-applied state.
+   */
+  @Test
+  void aHalfAppliedRevisionIsReportedAsSuch(TestDatabase db) throws Exception {
+    String revision = "\"\"\"half_applied\"\"\"\nfrom alembic import op\n\nrevision = "
+        + "\"f5f5f5f5f5f5\"\ndown_revision = \"" + HEAD + "\"\nbranch_labels = None\n"
+        + "depends_on = None\n\n\ndef upgrade():\n"
+        + "    op.execute(\"CREATE TABLE half_applied AS SELECT 1 AS v UNION ALL SELECT 1\")\n"
+        + "    with op.get_context().autocommit_block():\n"
+        + "        op.execute(\"CREATE UNIQUE INDEX CONCURRENTLY ix_half ON half_applied (v)\")\n"
+        + "\n\ndef downgrade():\n    op.execute(\"DROP TABLE half_applied\")\n";
+    Path project = dev.vectis.migrations.testing.VectisProject.copy(work.resolve("half"),
+        List.of(), Map.of(dev.vectis.migrations.testing.VectisProject.VERSIONS
+            + "f5f5f5f5f5f5_half_applied.py", revision));
+    assertThat(local("migrate", db, resource("head"), project, "-o", "text")).isEqualTo(1);
+    assertThat(stdout).contains("Stalled (MigrationFailed): alembic upgrade head failed (exit 1) "
+        + "in revision f5f5f5f5f5f5 (half_applied)", "UniqueViolation",
+        "DETAIL: Key (v)=(1) is duplicated.", "[SQL: CREATE UNIQUE INDEX CONCURRENTLY ix_half",
+        // The autocommit block committed the revisions before it too.
+        "Revisions before it were committed: the version table is at " + HEAD + " (was base)",
+        "f5f5f5f5f5f5 (half_applied) itself may be partly applied", "INVALID indexes");
+    assertThat(versionRows(db)).containsExactly(HEAD);
+    assertThat(db.tableExists("half_applied")).as("committed by the autocommit block").isTrue();
+    assertThat(db.count("SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = "
+        + "i.indexrelid WHERE c.relname = 'ix_half' AND NOT i.indisvalid")).isEqualTo(1);
+  }
 }
