@@ -468,11 +468,7 @@ class OperatorEndToEndTest {
     createSecret(db);
     dev.vectis.migrations.testing.VectisProject.alembic(db, "upgrade", "head");
     create("vectis-backend", "head", SLOW_IMAGE);
-    await().atMost(Duration.ofSeconds(30)).until(() -> {
-      var status = get("vectis-backend").getStatus();
-      return status != null && status.activeJob != null
-          && "migrate".equals(status.activeJob.action);
-    });
+    awaitMigrateJob("vectis-backend", false);
     operator.close();
     operator = startOperator();
     awaitReadyAt("vectis-backend", "f2f2f2f2f2f2");
@@ -491,12 +487,7 @@ class OperatorEndToEndTest {
     createSecret(db);
     dev.vectis.migrations.testing.VectisProject.alembic(db, "upgrade", "head");
     create("vectis-backend", "head", SLOW_BAD_IMAGE);
-    await().atMost(Duration.ofSeconds(30)).until(() -> {
-      var status = get("vectis-backend").getStatus();
-      return status != null && status.activeJob != null
-          && "migrate".equals(status.activeJob.action)
-          && Boolean.TRUE.equals(status.activeJob.created);
-    });
+    awaitMigrateJob("vectis-backend", true);
     operator.close();
     await().atMost(Duration.ofSeconds(30)).until(() -> kubelet.runs("migrate").size() == 1);
     client.batch().v1().jobs().inNamespace(NAMESPACE).withLabel(JobFactory.ACTION_LABEL,
@@ -559,6 +550,16 @@ class OperatorEndToEndTest {
     await().atMost(Duration.ofSeconds(60)).until(() -> events("upgrader").stream()
         .anyMatch(event -> event.contains("upgrading a3e2f1b8c9d4, b7c4e9a1d2f3 to " + RACE)));
     awaitReadyAt("upgrader", RACE);
+  }
+
+  /** Waits until the status names a migrate Job (recorded as created, if asked). */
+  private void awaitMigrateJob(String name, boolean created) {
+    await().atMost(Duration.ofSeconds(30)).until(() -> {
+      var status = get(name).getStatus();
+      return status != null && status.activeJob != null
+          && "migrate".equals(status.activeJob.action)
+          && (!created || Boolean.TRUE.equals(status.activeJob.created));
+    });
   }
 
   private List<String> events(String name) {
