@@ -40,6 +40,6 @@ public class BackupSpec {
   @Default("5")
   @Min(1)
   @Max(1000)
-  @JsonPropertyDescription("How many dumps of this SchemaMigration to keep; older ones are removed.")
+  @JsonPropertyDescription("How many dumps of this database to keep; older ones are removed.")
   public Integer retain = 5;
 }

@@ -100,14 +100,18 @@ def stop_with_parent():
     threading.Thread(target=watch, daemon=True).start()
 
 
-def die_with_this_process():
+def die_with(parent):
     """Runs in a child before exec: the kernel kills it when this process dies."""
-    try:
-        import ctypes
+    def arm():
+        try:
+            import ctypes
 
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except Exception:
-        pass
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except Exception:
+            pass
+        if os.getppid() != parent:
+            os._exit(137)  # the wrapper died between the fork and the line above
+    return arm
 
 
 def run_alembic(arguments):
@@ -124,7 +128,7 @@ def run_alembic(arguments):
 
 
 def run_child(command):
-    child = subprocess.Popen(command, preexec_fn=die_with_this_process)
+    child = subprocess.Popen(command, preexec_fn=die_with(os.getpid()))
 
     def forward(signum, frame):
         child.send_signal(signum)

@@ -40,12 +40,15 @@ class LocalSafetyTest {
 
   @TempDir Path work;
 
-  /** A revision after head that writes 42 rows, slowly, and whose downgrade drops them. */
-  private Path slowProject() throws IOException {
+  /**
+   * A revision after head that writes 42 rows, slowly, and whose downgrade drops them. The
+   * race gives the second run 12 s to plan and back up: ample even on a loaded machine.
+   */
+  private Path slowProject(int seconds) throws IOException {
     String revision = "\"\"\"race_rows\"\"\"\nfrom alembic import op\n\nrevision = \"" + SLOW
         + "\"\ndown_revision = \"" + HEAD + "\"\nbranch_labels = None\ndepends_on = None\n\n\n"
         + "def upgrade():\n    op.execute(\"CREATE TABLE race_rows AS SELECT generate_series(1, "
-        + "42) AS n\")\n    op.execute(\"SELECT pg_sleep(4)\")\n\n\n"
+        + "42) AS n\")\n    op.execute(\"SELECT pg_sleep(" + seconds + ")\")\n\n\n"
         + "def downgrade():\n    op.execute(\"DROP TABLE race_rows\")\n";
     return VectisProject.copy(work.resolve("project"), List.of(),
         Map.of(VectisProject.VERSIONS + SLOW + "_race_rows.py", revision));
@@ -115,7 +118,7 @@ class LocalSafetyTest {
   @Test
   void twoRunsWithDifferentTargetsNeverUndoWhatTheyDidNotBackUp(TestDatabase db)
       throws Exception {
-    Path project = slowProject();
+    Path project = slowProject(12);
     alembic(db, "upgrade", "head");
     Path logA = work.resolve("a.log");
     Path logB = work.resolve("b.log");
@@ -231,7 +234,7 @@ class LocalSafetyTest {
    */
   @Test
   void anInterruptedRunSaysWhereTheDatabaseIs(TestDatabase db) throws Exception {
-    Path project = slowProject();
+    Path project = slowProject(4);
     alembic(db, "upgrade", "head");
     Path log = work.resolve("interrupted.log");
     List<String> command = cli("migrate", resource("stopped", SLOW), project, url(db));
@@ -257,7 +260,7 @@ class LocalSafetyTest {
   @Test
   void aKilledCliLeavesNoMigrationRunningAndTheNextRunFinishes(TestDatabase db)
       throws Exception {
-    Path project = slowProject();
+    Path project = slowProject(4);
     alembic(db, "upgrade", "head");
     Path log = work.resolve("killed.log");
     List<String> command = cli("migrate", resource("killed", SLOW), project, url(db));

@@ -193,9 +193,9 @@ class LockedCommandTest {
   void aChildCommandDiesWithTheWrapper(TestDatabase db, @TempDir Path dir) throws Exception {
     Path marker = dir.resolve("still-running");
     Process wrapper = start(dir, environment(db), wrapped(5, List.of(),
-        List.of("sh", "-c", "sleep 3; touch " + marker)));
+        List.of("sh", "-c", "echo child started; sleep 3; touch " + marker)));
     await().atMost(Duration.ofSeconds(10)).until(() -> Files.readString(
-        dir.resolve("output.log")).contains("migration lock: acquired"));
+        dir.resolve("output.log")).contains("child started"));
 
     wrapper.destroyForcibly().waitFor();
 

@@ -96,7 +96,7 @@ class OperatorEndToEndTest {
             "from alembic import op\n\nrevision = \"" + RACE + "\"\ndown_revision = \"" + HEAD
             + "\"\nbranch_labels = None\ndepends_on = None\n\n\ndef upgrade():\n    op.execute("
             + "\"CREATE TABLE race_rows AS SELECT generate_series(1, 42) AS n\")\n    op.execute("
-            + "\"SELECT pg_sleep(8)\")\n\n\ndef downgrade():\n    op.execute(\"DROP TABLE "
+            + "\"SELECT pg_sleep(12)\")\n\n\ndef downgrade():\n    op.execute(\"DROP TABLE "
             + "race_rows\")\n")));
     kubelet = new KubeletStandIn(client, server, imageFiles, volume).start();
     operator = startOperator();
@@ -517,7 +517,7 @@ class OperatorEndToEndTest {
     createSecret(db);
     dev.vectis.migrations.testing.VectisProject.alembic(db, "upgrade", "head");
     create("upgrader", "head", RACE_IMAGE);
-    await().atMost(Duration.ofSeconds(60)).until(() -> db.activeStatements("pg_sleep(8)") == 1);
+    await().atMost(Duration.ofSeconds(60)).until(() -> db.activeStatements("pg_sleep(12)") == 1);
     SchemaMigration downgrader = create("downgrader", "a3e2f1b8c9d4", RACE_IMAGE);
     editSpec("downgrader", spec -> spec.downgrade.allow = true);
 
