@@ -91,7 +91,7 @@ class OperatorEndToEndTest {
             revisionAfterHead("f2f2f2f2f2f2", "backfill_slowly", "SELECT pg_sleep(4)"))),
         SLOW_BAD_IMAGE, projectCopy("slow-bad", List.of(), Map.of(migrations
             + "f4f4f4f4f4f4_slow_bad.py", revisionAfterHead("f4f4f4f4f4f4", "fail_slowly",
-                "SELECT pg_sleep(3); SELECT * FROM no_such_table"))),
+                "SELECT pg_sleep(6); SELECT * FROM no_such_table"))),
         RACE_IMAGE, projectCopy("race", List.of(), Map.of(migrations + RACE + "_race.py",
             "from alembic import op\n\nrevision = \"" + RACE + "\"\ndown_revision = \"" + HEAD
             + "\"\nbranch_labels = None\ndepends_on = None\n\n\ndef upgrade():\n    op.execute("
