@@ -105,7 +105,7 @@ public final class JobFactory {
       List<String> rows, List<String> command) {
     long key = AdvisoryLock.forVersionTable(database.settings().database(),
         database.versionTableSchema(), spec.alembic.versionTable).key();
-    return LockedCommand.command(spec.alembic.python, key, spec.jobDeadlineSeconds,
+    return LockedCommand.command(spec.alembic.python, key, lockWaitSeconds(spec),
         new LockedCommand.Premise(database.versionTableSchema(), spec.alembic.versionTable,
             rows), command);
   }
@@ -162,6 +162,27 @@ public final class JobFactory {
         ? mount.relativize(path).toString()
         : database != null ? DatabaseIdentity.of(database.settings()).key() + "/" + file : file;
     return backupClaim(resource) + ":" + inVolume;
+  }
+
+  /**
+   * The user of the official postgres images, which start as root: 70 in the Alpine ones, 999
+   * in the Debian ones. Any other image runs as its own USER (runAsNonRoot holds it to that).
+   */
+  static Long postgresUser(String image) {
+    String name = image.replaceFirst("@.*$", "");
+    String repository = name.replaceFirst(":[^:/]*$", "");
+    if (!repository.equals("postgres") && !repository.endsWith("/postgres")) {
+      return null;
+    }
+    return name.substring(repository.length()).contains("alpine") ? 70L : 999L;
+  }
+
+  /**
+   * How long the wrapper waits for another migration's lock: half the Job's deadline (at least
+   * 30 s), so a Job that waited in vain says so instead of being killed at its deadline.
+   */
+  public static long lockWaitSeconds(SchemaMigrationSpec spec) {
+    return Math.max(30, spec.jobDeadlineSeconds / 2);
   }
 
   /** The claim of the dumps: spec.backup.persistentVolumeClaim or {@code <name>-backups}. */
@@ -232,9 +253,9 @@ public final class JobFactory {
       container.withEnvFrom(template.envFrom);
     }
     Container built = container.build();
-    if (action.equals("backup")) {
-      // The postgres images run as root by default; 70 is their postgres user.
-      built.getSecurityContext().setRunAsUser(70L);
+    Long postgresUser = action.equals("backup") ? postgresUser(image) : null;
+    if (postgresUser != null) {
+      built.getSecurityContext().setRunAsUser(postgresUser);
     }
     List<Volume> podVolumes = new ArrayList<>(volumes);
     podVolumes.add(new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build());
@@ -252,8 +273,8 @@ public final class JobFactory {
           .withRunAsNonRoot(true)
           .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
         .endSecurityContext();
-    if (action.equals("backup")) {
-      pod.editSecurityContext().withFsGroup(70L).endSecurityContext();
+    if (postgresUser != null) {
+      pod.editSecurityContext().withFsGroup(postgresUser).endSecurityContext();
     }
     return new JobBuilder()
         .withNewMetadata()

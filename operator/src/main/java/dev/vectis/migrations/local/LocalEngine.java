@@ -10,6 +10,7 @@ import dev.vectis.migrations.database.ConnectionSettings;
 import dev.vectis.migrations.database.DatabaseProblem;
 import dev.vectis.migrations.database.SecretMasker;
 import dev.vectis.migrations.database.VersionTableReader;
+import dev.vectis.migrations.jobs.JobFactory;
 import dev.vectis.migrations.jobs.LockedCommand;
 import dev.vectis.migrations.plan.Action;
 import dev.vectis.migrations.plan.ActionResult;
@@ -268,7 +269,7 @@ public final class LocalEngine {
         .key();
     Instant begin = clock.instant();
     ProcessRunner.Result result = ProcessRunner.run(directory, environment(), deadline(),
-        LockedCommand.command(options.python(), lockKey, spec.jobDeadlineSeconds,
+        LockedCommand.command(options.python(), lockKey, JobFactory.lockWaitSeconds(spec),
             new LockedCommand.Premise(versionTableSchema, table, rows), command),
         line -> {
           if (shown.test(line)) {

@@ -104,7 +104,7 @@ class JobFactoryTest {
     assertThat(container.getWorkingDir()).isEqualTo("/app/vectis/backend");
     assertThat(container.getCommand().subList(0, 2)).containsExactly("python3", "-c");
     assertThat(container.getCommand().subList(3, 8)).as("lock key, wait, premise")
-        .containsExactly(container.getCommand().get(3), "3600", "public", "alembic_version",
+        .containsExactly(container.getCommand().get(3), "1800", "public", "alembic_version",
             "a3e2f1b8c9d4");
     assertThat(container.getCommand().subList(8, container.getCommand().size()))
         .containsExactly("alembic", "-c", "alembic.ini", "upgrade", "head");
@@ -195,5 +195,25 @@ class JobFactoryTest {
     return container.getEnv().stream().filter(e -> e.getName().equals(name))
         .reduce((first, second) -> second)
         .orElseThrow(() -> new AssertionError("no env " + name));
+  }
+
+  /** The backup runs as the image's postgres user: 70 on Alpine, 999 on Debian, else its own. */
+  @Test
+  void theBackupUserFollowsTheImage() {
+    SchemaMigration resource = resource("vectis-backend");
+    Map<String, Long> users = new java.util.LinkedHashMap<>();
+    users.put("postgres:16-alpine", 70L);
+    users.put("docker.io/library/postgres:16.4-alpine3.20", 70L);
+    users.put("postgres:16", 999L);
+    users.put("mirror.example/postgres:16-bookworm@sha256:" + "0".repeat(64), 999L);
+    users.put("registry.example/tools/pg-client:16", null);
+    users.forEach((image, user) -> {
+      PodSpec pod = JobFactory.backup(resource, new Action.BackUp(List.of("5731d674e022")),
+          DATABASE, image, "claim").getSpec().getTemplate().getSpec();
+      assertThat(pod.getContainers().get(0).getSecurityContext().getRunAsUser()).as(image)
+          .isEqualTo(user);
+      assertThat(pod.getSecurityContext().getFsGroup()).as(image).isEqualTo(user);
+      assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+    });
   }
 }
