@@ -20,6 +20,7 @@ import dev.vectis.migrations.plan.Decision;
 import dev.vectis.migrations.plan.Inspection;
 import dev.vectis.migrations.plan.Observation;
 import dev.vectis.migrations.plan.Outcomes;
+import dev.vectis.migrations.plan.Reason;
 import dev.vectis.migrations.plan.StatusWriter;
 import dev.vectis.migrations.revision.InspectionScript;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -187,8 +188,10 @@ public final class LocalEngine {
       return;
     }
     for (Condition condition : status.conditions) {
+      Reason reason = Reason.parse(condition.getReason());
       if (StatusWriter.STALLED.equals(condition.getType())
-          && "True".equals(condition.getStatus())) {
+          && "True".equals(condition.getStatus()) && reason != null
+          && reason.isFailureOfAnAction()) {
         say("==> retrying after " + condition.getReason() + ": " + condition.getMessage());
         condition.setStatus("False");
       }
