@@ -169,7 +169,8 @@ public final class LocalEngine {
 
   /**
    * An action still recorded as running was cut short with the run before (killed): its
-   * processes died with it (the wrapper stops when its parent does), so record how it ended.
+   * processes died with it (the wrapper stops when its parent does). Judged as the operator
+   * judges a vanished Job: a migration that reached its rows is recorded as done.
    */
   private void finishInterruptedAction() {
     if (status.activeJob == null) {
@@ -177,9 +178,8 @@ public final class LocalEngine {
     }
     say("==> the previous run stopped during its " + status.activeJob.action + " (started "
         + status.activeJob.startedAt + ")");
-    Outcomes.finished(status, new ActionResult(ActionResult.Ending.INTERRUPTED, -1,
-        "the previous run stopped before this action ended", null), readDatabase(), generation,
-        now()).events().forEach(event -> say("    " + event));
+    Outcomes.finished(status, new ActionResult(ActionResult.Ending.LOST, -1, "", null),
+        readDatabase(), generation, now()).events().forEach(event -> say("    " + event));
   }
 
   /** A local run is a person's explicit retry (what retryToken is to the operator). */

@@ -27,7 +27,10 @@ public record ActionResult(Ending ending, int exitCode, String output, Backup ba
     NEVER_RAN,
     /** Stopped by a person (Ctrl-C), or lost with the process that watched it. */
     INTERRUPTED,
-    /** Its Job was created and is gone (TTL, a person) before its result was read. */
+    /**
+     * Its result was never read: its Job is gone (TTL, a person), or the local run that
+     * started it was killed.
+     */
     LOST
   }
 

@@ -168,12 +168,13 @@ public final class Outcomes {
         && !Decider.sameRows(rows.rows(), from)) {
       return migrated(status, active, ActionResult.exited(0, ""), after, generation, now);
     }
-    return failed(status, Reason.JobLost, "the " + active.action + " Job " + active.name
-        + " vanished (removed by its TTL or by a person) before its result was read, and the "
-        + "database (at " + Decider.describe(rows.rows()) + ") cannot tell whether it "
+    return failed(status, Reason.JobLost, "the " + active.action + " " + active.name
+        + " ended without its result being read (its Job was removed by its TTL or by a "
+        + "person, or the run that started it was killed), and the database (at "
+        + Decider.describe(rows.rows()) + ") cannot tell whether it "
         + ("seed".equals(active.action) ? "succeeded" : "ran") + "; it is not run again on its "
-        + "own: check the database, then change spec.retryToken to run it again", generation,
-        now);
+        + "own: check the database, then change spec.retryToken (or run again locally)",
+        generation, now);
   }
 
   private static boolean moved(ActionResult result) {

@@ -94,6 +94,8 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
             "", null), database.state(), generation, now()).events());
       } else if (!JobResults.finished(job)) {
         runningJob = status.activeJob.action;
+        // Seen, so created: also mends a write made from a cache that had not seen it yet.
+        status.activeJob.created = true;
       } else {
         Outcomes.Recorded finished = recordFinishedJob(client, resource, job, graphs, database,
             generation);

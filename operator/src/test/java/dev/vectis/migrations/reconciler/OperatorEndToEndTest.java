@@ -496,7 +496,7 @@ class OperatorEndToEndTest {
 
     awaitCondition("vectis-backend", "Stalled", "JobLost");
     assertThat(condition("vectis-backend", "Stalled").getMessage())
-        .contains("vanished", "spec.retryToken", "at " + HEAD);
+        .contains("its Job was removed", "spec.retryToken", "at " + HEAD);
     Thread.sleep(3000);
     assertThat(kubelet.runs("migrate")).as("not run a second time").hasSize(1);
     assertThat(versionRows(db)).containsExactly(HEAD);
