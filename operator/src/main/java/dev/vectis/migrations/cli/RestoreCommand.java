@@ -147,10 +147,10 @@ final class RestoreCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       return usage(BackupScript.metadataPath(dump) + ": " + e.getMessage());
     }
-    AdvisoryLock lock = AdvisoryLock.forVersionTable(settings.database(), schema, table);
     // The lock is held by this connection for the whole restore; closing it releases it.
     try (Connection connection = DriverManager.getConnection(settings.jdbcUrl(),
         settings.jdbcProperties())) {
+      AdvisoryLock lock = reader.lock(connection, settings.database());
       if (!lock.tryLock(connection)) {
         String holder = lock.holder(connection).map(h -> "pid " + h.pid() + " ("
             + (h.applicationName() == null || h.applicationName().isEmpty() ? "no application name"

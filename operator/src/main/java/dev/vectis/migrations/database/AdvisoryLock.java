@@ -1,9 +1,8 @@
 package dev.vectis.migrations.database;
 
+import dev.vectis.migrations.Sha256;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -28,17 +27,19 @@ public final class AdvisoryLock {
     this.key = key;
   }
 
-  /** @param schema null for the default (search_path) schema */
+  /**
+   * @param schema the schema the version table resolves to ({@link
+   *     VersionTableReader#resolvedSchema}), never "unset": an unset schema and the schema it
+   *     resolves to are one table, and must be one lock
+   */
   public static AdvisoryLock forVersionTable(String database, String schema, String table) {
-    String identity = NAMESPACE + "\0" + database + "\0" + (schema == null ? "" : schema) + "\0"
-        + table;
-    try {
-      byte[] digest = MessageDigest.getInstance("SHA-256")
-          .digest(identity.getBytes(StandardCharsets.UTF_8));
-      return new AdvisoryLock(ByteBuffer.wrap(digest).getLong());
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    if (schema == null || schema.isEmpty()) {
+      throw new IllegalArgumentException("the migration lock needs the schema the version "
+          + "table resolves to");
     }
+    String identity = NAMESPACE + "\0" + database + "\0" + schema + "\0" + table;
+    return new AdvisoryLock(ByteBuffer.wrap(Sha256.of(identity.getBytes(
+        StandardCharsets.UTF_8))).getLong());
   }
 
   /** The 64-bit key, as {@code pg_advisory_lock(bigint)} takes it. */

@@ -1,9 +1,6 @@
 package dev.vectis.migrations.database;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import dev.vectis.migrations.Sha256;
 import java.util.Locale;
 
 /**
@@ -31,21 +28,12 @@ public record DatabaseIdentity(String host, int port, String database) {
     if (readable.length() > 80) {
       readable = readable.substring(0, 80);
     }
-    return readable + "-" + sha256(host + "\n" + port + "\n" + database).substring(0, 12);
+    return readable + "-" + Sha256.hex(host + "\n" + port + "\n" + database).substring(0, 12);
   }
 
   /** host:port/database, for messages. */
   public String describe() {
     String shownHost = host.contains(":") ? "[" + host + "]" : host;
     return shownHost + ":" + port + "/" + database;
-  }
-
-  private static String sha256(String text) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-          .digest(text.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-    }
   }
 }

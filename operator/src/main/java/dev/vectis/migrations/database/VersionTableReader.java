@@ -87,6 +87,11 @@ public final class VersionTableReader {
     }
   }
 
+  /** The migration lock of this version table in the connection's database. */
+  public AdvisoryLock lock(Connection connection, String database) throws SQLException {
+    return AdvisoryLock.forVersionTable(database, resolvedSchema(connection), table.name());
+  }
+
   /** The table's name (validated). */
   public String table() {
     return table.name();

@@ -1,5 +1,6 @@
 package dev.vectis.migrations.jobs;
 
+import dev.vectis.migrations.Sha256;
 import dev.vectis.migrations.api.PodTemplate;
 import dev.vectis.migrations.api.SchemaMigration;
 import dev.vectis.migrations.api.SchemaMigrationSpec;
@@ -21,11 +22,7 @@ import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,7 +55,7 @@ public final class JobFactory {
   /** {@code <name>-<action>-<hash of uid, generation, from, to, image>}, at most 63 characters. */
   public static String jobName(SchemaMigration resource, String action, String from, String to,
       String image) {
-    String hash = sha256(resource.getMetadata().getUid() + "\n"
+    String hash = Sha256.hex(resource.getMetadata().getUid() + "\n"
         + resource.getMetadata().getGeneration() + "\n" + action + "\n" + from + "\n" + to + "\n"
         + image).substring(0, 10);
     String suffix = "-" + action + "-" + hash;
@@ -307,14 +304,5 @@ public final class JobFactory {
 
   private static EnvVar literal(String name, String value) {
     return new EnvVarBuilder().withName(name).withValue(value).build();
-  }
-
-  private static String sha256(String text) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-          .digest(text.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

@@ -1,5 +1,6 @@
 package dev.vectis.migrations.local;
 
+import dev.vectis.migrations.Sha256;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -15,8 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.regex.Pattern;
 
@@ -124,8 +123,8 @@ public final class LocalState {
       byte[] canonical = JSON.copy().disable(SerializationFeature.INDENT_OUTPUT)
           .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true)
           .writeValueAsString(spec).getBytes(StandardCharsets.UTF_8);
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(canonical));
-    } catch (IOException | NoSuchAlgorithmException e) {
+      return HexFormat.of().formatHex(Sha256.of(canonical));
+    } catch (IOException e) {
       throw new IllegalStateException("cannot fingerprint the spec", e);
     }
   }

@@ -1,5 +1,6 @@
 package dev.vectis.migrations.reconciler;
 
+import dev.vectis.migrations.Sha256;
 import dev.vectis.migrations.api.SchemaMigration;
 import dev.vectis.migrations.plan.Inspection;
 import dev.vectis.migrations.revision.InspectionScript;
@@ -7,11 +8,7 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.Map;
 
 /**
@@ -84,11 +81,6 @@ public final class GraphCache {
 
   /** A ConfigMap key for an image reference (which may hold ':' and '/'). */
   public static String key(String image) {
-    try {
-      return "graph-" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-          .digest(image.getBytes(StandardCharsets.UTF_8))).substring(0, 20);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return "graph-" + Sha256.hex(image).substring(0, 20);
   }
 }

@@ -96,7 +96,7 @@ class RestoreCommandTest {
     assertThat(db.count("SELECT count(*) FROM exchange_rates")).isEqualTo(1);
     assertThat(run.stdout()).contains("==> the database is now at " + HEAD);
     assertThat(Files.readString(locks).strip()).as("the migration lock, held during pg_restore")
-        .isEqualTo(Long.toString(AdvisoryLock.forVersionTable(db.name(), null,
+        .isEqualTo(Long.toString(AdvisoryLock.forVersionTable(db.name(), "public",
             "alembic_version").key()));
 
     List<BackupScript.Dump> dumps = BackupScript.dumpsOf(directoryOf(db),
@@ -159,7 +159,7 @@ class RestoreCommandTest {
   @Test
   void whileAnotherHoldsTheMigrationLockNothingChanges() throws Exception {
     try (Connection holder = db.connect()) {
-      assertThat(AdvisoryLock.forVersionTable(db.name(), null, "alembic_version")
+      assertThat(AdvisoryLock.forVersionTable(db.name(), "public", "alembic_version")
           .tryLock(holder)).isTrue();
       int pid;
       try (Statement statement = holder.createStatement();

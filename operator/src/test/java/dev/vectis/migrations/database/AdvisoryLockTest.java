@@ -13,17 +13,20 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 @ExtendWith(PostgresExtension.class)
 class AdvisoryLockTest {
-  private final AdvisoryLock lock = AdvisoryLock.forVersionTable("vectis", null,
+  private final AdvisoryLock lock = AdvisoryLock.forVersionTable("vectis", "public",
       "alembic_version");
 
   @Test
   void theKeyIsStableAndPerVersionTable() {
-    assertThat(AdvisoryLock.forVersionTable("vectis", null, "alembic_version").key())
-        .isEqualTo(lock.key());
     assertThat(AdvisoryLock.forVersionTable("vectis", "public", "alembic_version").key())
+        .isEqualTo(lock.key());
+    assertThat(AdvisoryLock.forVersionTable("vectis", "app", "alembic_version").key())
         .isNotEqualTo(lock.key());
-    assertThat(AdvisoryLock.forVersionTable("other", null, "alembic_version").key())
+    assertThat(AdvisoryLock.forVersionTable("other", "public", "alembic_version").key())
         .isNotEqualTo(lock.key());
+    // An unset schema is not a schema: it must be resolved first (VersionTableReader).
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> AdvisoryLock.forVersionTable(
+        "vectis", null, "alembic_version")).isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
