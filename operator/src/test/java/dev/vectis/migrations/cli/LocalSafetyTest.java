@@ -356,4 +356,38 @@ class LocalSafetyTest {
     }
     assertThat(versionRows(db)).containsExactly(HEAD);
   }
+
+  /**
+   * Seeds run under the migration lock (DESIGN §9.2): while another session holds it, the
+   * seed waits, and it runs once the lock is free.
+   */
+  @Test
+  void aSeedWaitsForTheMigrationLock(TestDatabase db) throws Exception {
+    Path failing = work.resolve("fail-first");
+    Path seeded = work.resolve("seeded");
+    Path resource = resource("seed-lock", "head", "seed:", "    command: [sh, -c, \"if [ -e "
+        + failing + " ]; then rm " + failing + "; exit 3; fi; touch " + seeded + "\"]",
+        "    workingDir: /app");
+    List<String> command = cli("migrate", resource, ProjectPaths.vectisProject(), url(db));
+    Path log = work.resolve("seed-lock.log");
+    Files.createFile(failing);
+    assertThat(start(command, password(db), log).waitFor()).as("upgraded; the seed failed")
+        .isEqualTo(1);
+    try (var holder = db.connect()) {
+      // The lock a migration of this database takes (the table resolves to public).
+      var lock = dev.vectis.migrations.database.AdvisoryLock.forVersionTable(db.name(), "public",
+          "alembic_version");
+      assertThat(lock.tryLock(holder)).isTrue();
+      Process run = start(command, password(db), log);
+      await().atMost(Duration.ofSeconds(60)).until(() -> Files.readString(log)
+          .contains("migration lock: waiting"));
+      Thread.sleep(2000);
+      assertThat(seeded).as("the seed ran while another session held the lock").doesNotExist();
+      lock.unlock(holder);
+      assertThat(run.waitFor()).as(Files.readString(log)).isZero();
+    }
+    assertThat(seeded).exists();
+    assertThat(Files.readString(log)).contains("running the seed", "==> Ready")
+        .doesNotContain("Running upgrade");
+  }
 }
