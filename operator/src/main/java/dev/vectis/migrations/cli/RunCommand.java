@@ -1,10 +1,8 @@
 package dev.vectis.migrations.cli;
 
-import dev.vectis.migrations.reconciler.DatabaseObserver;
 import dev.vectis.migrations.reconciler.OperatorRunner;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import java.time.Clock;
 import java.util.Arrays;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -35,14 +33,13 @@ final class RunCommand implements Callable<Integer> {
     String watched = System.getenv().getOrDefault("WATCH_NAMESPACES", "");
     Set<String> namespaces = Arrays.stream(watched.split(",")).map(String::strip)
         .filter(s -> !s.isEmpty()).collect(Collectors.toSet());
-    String lease = null;
+    OperatorRunner.Settings settings = OperatorRunner.Settings.defaults().watching(namespaces);
     if (leaderElection) {
-      lease = leaseNamespace != null ? leaseNamespace
-          : System.getenv().getOrDefault("POD_NAMESPACE", "default");
+      settings = settings.electingLeaderIn(leaseNamespace != null ? leaseNamespace
+          : System.getenv().getOrDefault("POD_NAMESPACE", "default"));
     }
     KubernetesClient client = new KubernetesClientBuilder().build();
-    OperatorRunner runner = OperatorRunner.start(client, namespaces, lease, Clock.systemUTC(),
-        new DatabaseObserver()).serveHealth(healthPort);
+    OperatorRunner runner = OperatorRunner.start(client, settings).serveHealth(healthPort);
     CountDownLatch stopped = new CountDownLatch(1);
     // Graceful shutdown on SIGTERM: informers and the health server stop, then the client.
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -32,11 +32,39 @@ public final class OperatorRunner implements AutoCloseable {
   }
 
   /**
-   * @param namespaces the namespaces to watch; empty for all
-   * @param leaseNamespace where the leader-election Lease lives, or null for no election
+   * How to run: the namespaces to watch (empty for all), leader election (null for none), the
+   * clock, how databases are read, and the test hooks ({@link Checkpoints#NONE} in production).
    */
-  public static OperatorRunner start(KubernetesClient client, Set<String> namespaces,
-      String leaseNamespace, Clock clock, DatabaseObserver databases) {
+  public record Settings(Set<String> namespaces, LeaderElectionConfiguration leaderElection,
+      Clock clock, DatabaseObserver databases, Checkpoints checkpoints) {
+    public static Settings defaults() {
+      return new Settings(Set.of(), null, Clock.systemUTC(), new DatabaseObserver(),
+          Checkpoints.NONE);
+    }
+
+    public Settings watching(Set<String> watched) {
+      return new Settings(watched, leaderElection, clock, databases, checkpoints);
+    }
+
+    /** Elects a leader through the Lease {@value #LEASE_NAME} in this namespace. */
+    public Settings electingLeaderIn(String leaseNamespace) {
+      return withLeaderElection(new LeaderElectionConfiguration(LEASE_NAME, leaseNamespace));
+    }
+
+    public Settings withLeaderElection(LeaderElectionConfiguration election) {
+      return new Settings(namespaces, election, clock, databases, checkpoints);
+    }
+
+    public Settings withDatabases(DatabaseObserver observer) {
+      return new Settings(namespaces, leaderElection, clock, observer, checkpoints);
+    }
+
+    public Settings withCheckpoints(Checkpoints hooks) {
+      return new Settings(namespaces, leaderElection, clock, databases, hooks);
+    }
+  }
+
+  public static OperatorRunner start(KubernetesClient client, Settings settings) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Operator operator = new Operator(overrider -> {
       overrider.withKubernetesClient(client)
@@ -44,17 +72,16 @@ public final class OperatorRunner implements AutoCloseable {
           .withUseSSAToPatchPrimaryResource(false)
           .withSSABasedCreateUpdateMatchForDependentResources(false)
           .withCloseClientOnStop(false);
-      if (leaseNamespace != null) {
-        overrider.withLeaderElectionConfiguration(
-            new LeaderElectionConfiguration(LEASE_NAME, leaseNamespace));
+      if (settings.leaderElection() != null) {
+        overrider.withLeaderElectionConfiguration(settings.leaderElection());
       }
     });
-    operator.register(new SchemaMigrationReconciler(clock, databases,
-        new OperatorMetrics(registry)), configuration -> {
-      if (namespaces.isEmpty()) {
+    operator.register(new SchemaMigrationReconciler(settings.clock(), settings.databases(),
+        new OperatorMetrics(registry), settings.checkpoints()), configuration -> {
+      if (settings.namespaces().isEmpty()) {
         configuration.watchingAllNamespaces();
       } else {
-        configuration.settingNamespaces(namespaces);
+        configuration.settingNamespaces(settings.namespaces());
       }
     });
     operator.start();

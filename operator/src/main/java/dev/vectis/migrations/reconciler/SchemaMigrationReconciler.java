@@ -49,12 +49,14 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
   private final Clock clock;
   private final DatabaseObserver databases;
   private final OperatorMetrics metrics;
+  private final Checkpoints checkpoints;
 
   public SchemaMigrationReconciler(Clock clock, DatabaseObserver databases,
-      OperatorMetrics metrics) {
+      OperatorMetrics metrics, Checkpoints checkpoints) {
     this.clock = clock;
     this.databases = databases;
     this.metrics = metrics;
+    this.checkpoints = checkpoints;
   }
 
   @Override
@@ -138,6 +140,7 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
       StatusWriter.started(status, job.getMetadata().getName(), action, now());
       // Status first: a restarted operator finds the Job it was about to create.
       writeStatus(client, resource);
+      checkpoints.reached(Checkpoints.Point.STATUS_WRITTEN_BEFORE_JOB, resource);
       if (existing == null) {
         if (action instanceof Action.BackUp) {
           BackupClaims.ensure(client, resource);
@@ -146,6 +149,7 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
         LOG.info("{}/{}: created Job {}", namespace(resource), resource.getMetadata().getName(),
             job.getMetadata().getName());
       }
+      checkpoints.reached(Checkpoints.Point.JOB_CREATED, resource);
       // From now on a missing Job means it ran and was removed, not that it never started.
       status.activeJob.created = true;
       writeStatus(client, resource);

@@ -6,7 +6,6 @@ import dev.vectis.migrations.api.SchemaMigrationSpec;
 import dev.vectis.migrations.api.SecretRef;
 import dev.vectis.migrations.local.LocalAlembic;
 import dev.vectis.migrations.local.ProcessRunner;
-import dev.vectis.migrations.reconciler.DatabaseObserver;
 import dev.vectis.migrations.reconciler.GraphCache;
 import dev.vectis.migrations.reconciler.OperatorRunner;
 import dev.vectis.migrations.revision.InspectionScript;
@@ -28,7 +27,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -36,7 +34,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -86,8 +83,8 @@ public final class OperatorBenchmark {
       }
 
       long start = System.nanoTime();
-      OperatorRunner operator = OperatorRunner.start(client, Set.of(), null,
-          Clock.systemUTC(), new DatabaseObserver()).serveHealth(0);
+      OperatorRunner operator = OperatorRunner.start(client,
+          OperatorRunner.Settings.defaults()).serveHealth(0);
       try {
         while (ready(client) < count) {
           Thread.sleep(100);
@@ -113,16 +110,15 @@ public final class OperatorBenchmark {
         // every resource again, all at their target; JOSDK's reconcile timer.
         operator.close();
         double[] idle;
-        try (OperatorRunner second = OperatorRunner.start(client, Set.of(), null,
-            Clock.systemUTC(), new DatabaseObserver()).serveHealth(0)) {
+        try (OperatorRunner second = OperatorRunner.start(client,
+          OperatorRunner.Settings.defaults()).serveHealth(0)) {
           idle = reconcileSeconds(scrape(second));
           while (idle[0] < count) {
             Thread.sleep(100);
             idle = reconcileSeconds(scrape(second));
           }
         }
-        operator = OperatorRunner.start(client, Set.of(), null, Clock.systemUTC(),
-            new DatabaseObserver());
+        operator = OperatorRunner.start(client, OperatorRunner.Settings.defaults());
         List<Double> latencies = new ArrayList<>();
         for (int i = 0; i < Math.min(100, count); i++) {
           String name = "smig-" + i;

@@ -29,7 +29,6 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.SQLException;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -120,8 +119,7 @@ class OperatorEndToEndTest {
               .withMasterUrl(client.getMasterUrl().toString()).build())
           .build();
     }
-    return OperatorRunner.start(operatorClient, Set.of(), null, Clock.systemUTC(),
-        new DatabaseObserver());
+    return OperatorRunner.start(operatorClient, OperatorRunner.Settings.defaults());
   }
 
   @AfterEach
