@@ -12,6 +12,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Set;
 
 /**
@@ -36,14 +37,15 @@ public final class OperatorRunner implements AutoCloseable {
    * clock, how databases are read, and the test hooks ({@link Checkpoints#NONE} in production).
    */
   public record Settings(Set<String> namespaces, LeaderElectionConfiguration leaderElection,
-      Clock clock, DatabaseObserver databases, Checkpoints checkpoints) {
+      Clock clock, DatabaseObserver databases, Checkpoints checkpoints,
+      Duration readyRecheck) {
     public static Settings defaults() {
       return new Settings(Set.of(), null, Clock.systemUTC(), new DatabaseObserver(),
-          Checkpoints.NONE);
+          Checkpoints.NONE, SchemaMigrationReconciler.READY_RECHECK);
     }
 
     public Settings watching(Set<String> watched) {
-      return new Settings(watched, leaderElection, clock, databases, checkpoints);
+      return new Settings(watched, leaderElection, clock, databases, checkpoints, readyRecheck);
     }
 
     /** Elects a leader through the Lease {@value #LEASE_NAME} in this namespace. */
@@ -52,15 +54,20 @@ public final class OperatorRunner implements AutoCloseable {
     }
 
     public Settings withLeaderElection(LeaderElectionConfiguration election) {
-      return new Settings(namespaces, election, clock, databases, checkpoints);
+      return new Settings(namespaces, election, clock, databases, checkpoints, readyRecheck);
     }
 
     public Settings withDatabases(DatabaseObserver observer) {
-      return new Settings(namespaces, leaderElection, clock, observer, checkpoints);
+      return new Settings(namespaces, leaderElection, clock, observer, checkpoints, readyRecheck);
+    }
+
+    /** How often a Ready resource re-reads its database (benchmarks shorten it). */
+    public Settings withReadyRecheck(Duration interval) {
+      return new Settings(namespaces, leaderElection, clock, databases, checkpoints, interval);
     }
 
     public Settings withCheckpoints(Checkpoints hooks) {
-      return new Settings(namespaces, leaderElection, clock, databases, hooks);
+      return new Settings(namespaces, leaderElection, clock, databases, hooks, readyRecheck);
     }
   }
 
@@ -77,7 +84,7 @@ public final class OperatorRunner implements AutoCloseable {
       }
     });
     operator.register(new SchemaMigrationReconciler(settings.clock(), settings.databases(),
-        new OperatorMetrics(registry), settings.checkpoints()), configuration -> {
+        new OperatorMetrics(registry), settings.checkpoints(), settings.readyRecheck()), configuration -> {
       if (settings.namespaces().isEmpty()) {
         configuration.watchingAllNamespaces();
       } else {

@@ -50,9 +50,11 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
   private final DatabaseObserver databases;
   private final OperatorMetrics metrics;
   private final Checkpoints checkpoints;
+  private final Duration readyRecheck;
 
   public SchemaMigrationReconciler(Clock clock, DatabaseObserver databases,
-      OperatorMetrics metrics, Checkpoints checkpoints) {
+      OperatorMetrics metrics, Checkpoints checkpoints, Duration readyRecheck) {
+    this.readyRecheck = readyRecheck;
     this.clock = clock;
     this.databases = databases;
     this.metrics = metrics;
@@ -168,7 +170,7 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
     }
     if (decision.state() == Decision.State.READY) {
       // Something else may move the database (another resource, a person): look again.
-      return update.rescheduleAfter(READY_RECHECK);
+      return update.rescheduleAfter(readyRecheck);
     }
     return update;
   }
