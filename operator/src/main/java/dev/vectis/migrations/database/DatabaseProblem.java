@@ -71,7 +71,7 @@ public record DatabaseProblem(Kind kind, String message, boolean transientProble
           + "not Alembic's: " + settings.masker().mask(firstLine(text)) + "; point "
           + "spec.alembic.versionTable (and versionTableSchema) at Alembic's table", false);
     }
-    if (state.startsWith("08") || state.equals("57P03") || hasCause(error)) {
+    if (state.startsWith("08") || state.startsWith("57P") || hasCause(error)) {
       return new DatabaseProblem(Kind.UNREACHABLE, "cannot reach PostgreSQL at " + where
           + " (" + settings.masker().mask(firstLine(text)) + ")", true);
     }

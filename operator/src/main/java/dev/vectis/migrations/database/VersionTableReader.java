@@ -82,9 +82,14 @@ public final class VersionTableReader {
   public Observed observe(ConnectionSettings settings) throws SQLException {
     try (Connection connection = DriverManager.getConnection(settings.jdbcUrl(),
         settings.jdbcProperties())) {
-      return new Observed(read(connection), serverMajorVersion(connection),
-          resolvedSchema(connection));
+      return observe(connection);
     }
+  }
+
+  /** Reads the rows, the server version and the table's schema on this connection. */
+  public Observed observe(Connection connection) throws SQLException {
+    return new Observed(read(connection), serverMajorVersion(connection),
+        resolvedSchema(connection));
   }
 
   /** The migration lock of this version table in the connection's database. */

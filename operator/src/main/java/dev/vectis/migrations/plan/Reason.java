@@ -11,6 +11,8 @@ public enum Reason {
   Migrating,
   Seeding,
   WaitingForDatabase,
+  /** The operator itself failed (an API error, a bug): retried, then Stalled. */
+  ReconcileError,
 
   // Stalled: a person must act.
   DowngradeNotAllowed,

@@ -56,6 +56,18 @@ public final class StatusWriter {
   }
 
   /**
+   * The operator's own failure: Reconciling while it retries, Stalled when it has stopped
+   * retrying. The rest of the status is left as it was last written.
+   */
+  public static List<String> reconcileError(SchemaMigrationStatus status, String message,
+      boolean retriesExhausted, long generation, String now) {
+    return setConditions(status, retriesExhausted ? State.STALLED : State.RECONCILING,
+        Reason.ReconcileError, "the operator failed: " + message
+            + (retriesExhausted ? " (retried; tried again in 5 minutes or on a change)"
+                : " (retrying)"), generation, now);
+  }
+
+  /**
    * Before an action's Job is created (so a restarted operator adopts it): what the Job does,
    * enough to record its result without deciding again.
    */

@@ -2,6 +2,7 @@ package dev.vectis.migrations.reconciler;
 
 import dev.vectis.migrations.api.SchemaMigration;
 import dev.vectis.migrations.api.SchemaMigrationSpec;
+import dev.vectis.migrations.database.ConnectionPools;
 import dev.vectis.migrations.database.ConnectionSettings;
 import dev.vectis.migrations.database.DatabaseConfigException;
 import dev.vectis.migrations.database.DatabaseProblem;
@@ -11,19 +12,22 @@ import dev.vectis.migrations.database.VersionTableReader;
 import dev.vectis.migrations.jobs.JobFactory;
 import dev.vectis.migrations.plan.DatabaseState;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
- * Reads the truth from the database: the Secret named by the spec, then the version table over
- * JDBC. Anything missing or unreachable is a {@link DatabaseState.Unavailable} with a message
- * that names what is wrong and never the password.
+ * Reads the truth from the database: the Secret named by the spec (from the informer's
+ * cache), then the version table through the database's connection pool. Anything missing or
+ * unreachable is a {@link DatabaseState.Unavailable} (or, when a person must act,
+ * {@link DatabaseState.Unusable}) with a message that names what is wrong and never the
+ * password.
  */
-public class DatabaseObserver {
+public class DatabaseObserver implements AutoCloseable {
   /**
    * @param access how Jobs reach the database (null when the Secret cannot be used)
    * @param serverMajor the server's major version (0 when unknown)
@@ -31,7 +35,31 @@ public class DatabaseObserver {
   public record Observed(DatabaseState state, JobFactory.DatabaseAccess access, int serverMajor,
       SecretMasker masker) {}
 
-  public Observed observe(KubernetesClient client, SchemaMigration resource) {
+  private final ConnectionPools pools;
+
+  public DatabaseObserver(ConnectionPools pools) {
+    this.pools = pools;
+  }
+
+  public DatabaseObserver() {
+    this(new ConnectionPools());
+  }
+
+  /** The name of the Secret the spec refers to, or null when the spec names none. */
+  public static String secretName(SchemaMigration resource) {
+    SchemaMigrationSpec spec = resource.getSpec();
+    if (spec == null || spec.database == null) {
+      return null;
+    }
+    try {
+      return SecretConnection.secretName(spec.database);
+    } catch (DatabaseConfigException e) {
+      return null;
+    }
+  }
+
+  /** @param secrets the Secrets of the resource's namespace by name (null when absent) */
+  public Observed observe(SchemaMigration resource, Function<String, Secret> secrets) {
     SchemaMigrationSpec spec = resource.getSpec();
     String namespace = resource.getMetadata().getNamespace();
     if (spec.database == null) {
@@ -43,7 +71,7 @@ public class DatabaseObserver {
     } catch (DatabaseConfigException e) {
       return unavailable(e.getMessage());
     }
-    Secret secret = client.secrets().inNamespace(namespace).withName(secretName).get();
+    Secret secret = secrets.apply(secretName);
     if (secret == null) {
       return unavailable("Secret " + secretName + " not found in namespace " + namespace);
     }
@@ -57,18 +85,47 @@ public class DatabaseObserver {
       return unavailable(e.getMessage());
     }
     try {
-      VersionTableReader.Observed observed = VersionTableReader.of(
-          spec.alembic.versionTableSchema, spec.alembic.versionTable).observe(settings);
+      VersionTableReader.Observed observed = read(settings, spec);
       return new Observed(new DatabaseState.Rows(observed.rows()), new JobFactory.DatabaseAccess(
           settings, secretName, passwordKey, observed.schema()), observed.serverMajor(),
           settings.masker());
     } catch (SQLException e) {
-      return new Observed(DatabaseProblem.classify(e, settings).state(), null, 0,
-          settings.masker());
+      DatabaseProblem problem = DatabaseProblem.classify(e, settings);
+      if (!problem.transientProblem()) {
+        // Wrong settings: the next attempt (after the Secret or a grant changed) starts afresh.
+        pools.discard(settings);
+      }
+      return new Observed(problem.state(), null, 0, settings.masker());
     } catch (IllegalArgumentException e) {
       return new Observed(new DatabaseState.Unavailable(e.getMessage()), null, 0,
           settings.masker());
     }
+  }
+
+  /**
+   * Reads on a pooled connection; a connection the server has closed since (a restart, a
+   * failover) costs one more attempt on a new one, not a WaitingForDatabase.
+   */
+  private VersionTableReader.Observed read(ConnectionSettings settings,
+      SchemaMigrationSpec spec) throws SQLException {
+    VersionTableReader reader = VersionTableReader.of(spec.alembic.versionTableSchema,
+        spec.alembic.versionTable);
+    try (Connection connection = pools.connect(settings)) {
+      return reader.observe(connection);
+    } catch (SQLException e) {
+      String state = e.getSQLState() == null ? "" : e.getSQLState();
+      if (!state.startsWith("08") && !state.startsWith("57P")) {
+        throw e;
+      }
+    }
+    try (Connection connection = pools.connect(settings)) {
+      return reader.observe(connection);
+    }
+  }
+
+  @Override
+  public void close() {
+    pools.close();
   }
 
   private static Observed unavailable(String message) {

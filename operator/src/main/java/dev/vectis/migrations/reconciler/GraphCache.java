@@ -1,5 +1,7 @@
 package dev.vectis.migrations.reconciler;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.vectis.migrations.Sha256;
 import dev.vectis.migrations.api.SchemaMigration;
 import dev.vectis.migrations.plan.Inspection;
@@ -7,66 +9,150 @@ import dev.vectis.migrations.revision.InspectionScript;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import java.util.HashMap;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
 
 /**
- * Revision graphs per image, kept in a ConfigMap owned by the SchemaMigration
- * ({@code <name>-revisions}), so a restarted operator does not inspect an image again.
+ * Revision graphs per image, so a restarted operator does not inspect an image again: one
+ * ConfigMap per SchemaMigration and image ({@code <name>-graph-<hash>}), owned by the
+ * SchemaMigration, the inspection's JSON gzipped in {@code binaryData}. Only the images the
+ * status still needs and the last few are kept. Parsed graphs are shared in memory by content,
+ * bounded by their number of revisions.
  */
 public final class GraphCache {
-  private final KubernetesClient client;
-  private final SchemaMigration resource;
+  public static final String COMPONENT_LABEL = "migrations.vectis.dev/component";
+  public static final String COMPONENT = "revision-graph";
+  static final String IMAGE_ANNOTATION = "migrations.vectis.dev/image";
+  static final String STORED_AT_ANNOTATION = "migrations.vectis.dev/stored-at";
+  static final String DATA_KEY = "graph.json.gz";
+  /**
+   * The API server refuses objects over 1 MiB, and binaryData is stored in base64 (4/3): a
+   * compressed graph over this is refused here, with a reason, instead of by the server.
+   */
+  static final int MAX_COMPRESSED_BYTES = 700 * 1024;
+  /** Graphs kept besides the ones the status names: a rollback finds its graph. */
+  static final int KEEP_RECENT = 3;
 
-  GraphCache(KubernetesClient client, SchemaMigration resource) {
-    this.client = client;
-    this.resource = resource;
+  private final Cache<String, Inspection> parsed;
+
+  /** @param maxCachedRevisions how many revisions all parsed graphs in memory may hold */
+  public GraphCache(long maxCachedRevisions) {
+    this.parsed = Caffeine.newBuilder()
+        .maximumWeight(maxCachedRevisions)
+        .weigher((String key, Inspection inspection) -> inspection instanceof Inspection.Loaded
+            loaded ? Math.max(1, loaded.graph().revisions().size()) : 1)
+        .build();
   }
 
-  static String configMapName(SchemaMigration resource) {
-    return resource.getMetadata().getName() + "-revisions";
+  public GraphCache() {
+    this(200_000);
   }
 
-  Inspection get(String image) {
-    ConfigMap map = configMap();
-    String document = map == null || map.getData() == null ? null : map.getData().get(key(image));
-    if (document == null) {
+  /** The graph of an image among a resource's cache ConfigMaps, parsed once per content. */
+  public Inspection get(Collection<ConfigMap> stored, String image) {
+    ConfigMap map = find(stored, image);
+    String encoded = map == null || map.getBinaryData() == null ? null
+        : map.getBinaryData().get(DATA_KEY);
+    if (encoded == null) {
       return Inspection.unknown();
     }
-    InspectionScript.Result result = InspectionScript.parse(document);
-    return result.ok() ? new Inspection.Loaded(result.graph())
-        : new Inspection.Failed(result.error());
+    return parsed.get(Sha256.hex(encoded), key -> parse(encoded));
   }
 
-  void put(String image, String inspectionOutput) {
-    ConfigMap existing = configMap();
-    Map<String, String> data = existing == null || existing.getData() == null
-        ? new HashMap<>() : new HashMap<>(existing.getData());
-    data.put(key(image), lastJsonLine(inspectionOutput));
-    Map<String, String> annotations = existing == null
-        || existing.getMetadata().getAnnotations() == null ? new HashMap<>()
-        : new HashMap<>(existing.getMetadata().getAnnotations());
-    annotations.put("migrations.vectis.dev/image." + key(image), image);
-    ConfigMap map = new ConfigMapBuilder()
+  /**
+   * The ConfigMap holding an inspection's result. A graph too large to store is stored as a
+   * failed inspection saying so: the image is not inspected again and again.
+   */
+  public static ConfigMap toConfigMap(SchemaMigration resource, String image,
+      String inspectionOutput, Instant now) {
+    byte[] compressed = gzip(lastJsonLine(inspectionOutput));
+    if (compressed.length > MAX_COMPRESSED_BYTES) {
+      String error = "the revision graph of " + image + " is " + compressed.length / 1024
+          + " KiB compressed, over the " + MAX_COMPRESSED_BYTES / 1024 + " KiB a cache "
+          + "ConfigMap can hold (the API server's limit is 1 MiB per object); squash old "
+          + "revisions into one";
+      compressed = gzip(Serialization.asJson(Map.of("error", error)));
+    }
+    return new ConfigMapBuilder()
         .withNewMetadata()
-          .withName(configMapName(resource))
+          .withName(configMapName(resource, image))
           .withNamespace(resource.getMetadata().getNamespace())
-          .withAnnotations(annotations)
+          .withLabels(Map.of(COMPONENT_LABEL, COMPONENT,
+              dev.vectis.migrations.jobs.JobFactory.MANAGED_BY,
+              dev.vectis.migrations.jobs.JobFactory.OPERATOR))
+          .withAnnotations(Map.of(IMAGE_ANNOTATION, image, STORED_AT_ANNOTATION, now.toString()))
           .withOwnerReferences(new OwnerReferenceBuilder()
               .withApiVersion(resource.getApiVersion()).withKind(resource.getKind())
               .withName(resource.getMetadata().getName())
               .withUid(resource.getMetadata().getUid()).build())
         .endMetadata()
-        .withData(data)
+        .withBinaryData(Map.of(DATA_KEY, Base64.getEncoder().encodeToString(compressed)))
         .build();
-    client.configMaps().inNamespace(resource.getMetadata().getNamespace()).resource(map)
-        .createOr(operation -> operation.update());
   }
 
-  private ConfigMap configMap() {
-    return client.configMaps().inNamespace(resource.getMetadata().getNamespace())
-        .withName(configMapName(resource)).get();
+  /**
+   * The cache ConfigMaps to delete: all but those of the images still needed and the
+   * {@value #KEEP_RECENT} stored last.
+   */
+  public static List<ConfigMap> prunable(Collection<ConfigMap> stored, Set<String> needed) {
+    List<ConfigMap> others = stored.stream()
+        .filter(map -> !needed.contains(imageOf(map)))
+        .sorted(Comparator.comparing(GraphCache::storedAt).reversed())
+        .toList();
+    return others.size() <= KEEP_RECENT ? List.of()
+        : others.subList(KEEP_RECENT, others.size());
+  }
+
+  /** {@code <name>-graph-<hash of the image>}, within the 253 characters of a name. */
+  public static String configMapName(SchemaMigration resource, String image) {
+    String name = resource.getMetadata().getName();
+    String suffix = "-graph-" + Sha256.hex(image).substring(0, 16);
+    return name.substring(0, Math.min(name.length(), 253 - suffix.length())) + suffix;
+  }
+
+  private static ConfigMap find(Collection<ConfigMap> stored, String image) {
+    for (ConfigMap map : stored) {
+      if (image.equals(imageOf(map))) {
+        return map;
+      }
+    }
+    return null;
+  }
+
+  private static String imageOf(ConfigMap map) {
+    Map<String, String> annotations = map.getMetadata().getAnnotations();
+    return annotations == null ? null : annotations.get(IMAGE_ANNOTATION);
+  }
+
+  private static String storedAt(ConfigMap map) {
+    Map<String, String> annotations = map.getMetadata().getAnnotations();
+    String at = annotations == null ? null : annotations.get(STORED_AT_ANNOTATION);
+    return at == null ? "" : at;
+  }
+
+  private static Inspection parse(String encoded) {
+    String document;
+    try {
+      document = gunzip(Base64.getDecoder().decode(encoded));
+    } catch (IllegalArgumentException | UncheckedIOException e) {
+      return new Inspection.Failed("the cached revision graph is unreadable; delete the "
+          + "ConfigMap to inspect the image again");
+    }
+    InspectionScript.Result result = InspectionScript.parse(document);
+    return result.ok() ? new Inspection.Loaded(result.graph())
+        : new Inspection.Failed(result.error());
   }
 
   private static String lastJsonLine(String output) {
@@ -79,8 +165,21 @@ public final class GraphCache {
     return output.strip();
   }
 
-  /** A ConfigMap key for an image reference (which may hold ':' and '/'). */
-  public static String key(String image) {
-    return "graph-" + Sha256.hex(image).substring(0, 20);
+  private static byte[] gzip(String text) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (GZIPOutputStream out = new GZIPOutputStream(bytes)) {
+      out.write(text.getBytes(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
+  }
+
+  private static String gunzip(byte[] compressed) {
+    try (GZIPInputStream in = new GZIPInputStream(new java.io.ByteArrayInputStream(compressed))) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 }

@@ -6,11 +6,10 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,16 +22,14 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class OperatorMetrics {
   private final MeterRegistry registry;
   private final DistributionSummary backupSize;
-  private final MultiGauge info;
+  private static final String INFO = "schemamigration.info";
+  private final Map<String, Meter.Id> infoSeries = new ConcurrentHashMap<>();
   private final Map<String, SchemaMigrationStatus> latest = new ConcurrentHashMap<>();
 
   public OperatorMetrics(MeterRegistry registry) {
     this.registry = registry;
     this.backupSize = DistributionSummary.builder("schemamigration.backup.size")
         .baseUnit("bytes").description("Size of verified backups").register(registry);
-    this.info = MultiGauge.builder("schemamigration.info")
-        .description("1 per SchemaMigration, with its current and target revision and phase")
-        .register(registry);
     Gauge.builder("schemamigration.stalled", latest, statuses -> statuses.values().stream()
             .filter(OperatorMetrics::stalled).count())
         .description("SchemaMigrations that need a person (Stalled=True)").register(registry);
@@ -54,21 +51,40 @@ public final class OperatorMetrics {
     }
   }
 
-  /** After every reconcile: the info series of this SchemaMigration (reconciles run in parallel). */
+  /**
+   * After every status write: the info series of this SchemaMigration (reconciles run in
+   * parallel). A series is replaced only when its labels change: O(1) per write.
+   */
   synchronized void observed(SchemaMigration resource) {
-    latest.put(resource.getMetadata().getNamespace() + "/" + resource.getMetadata().getName(),
-        copyOf(resource));
-    List<MultiGauge.Row<?>> rows = new ArrayList<>();
-    latest.forEach((key, status) -> {
-      int slash = key.indexOf('/');
-      rows.add(MultiGauge.Row.of(Tags.of(
-          "namespace", key.substring(0, slash),
-          "name", key.substring(slash + 1),
-          "current", status.currentRevision == null ? "" : status.currentRevision,
-          "target", status.targetRevision == null ? "" : status.targetRevision,
-          "phase", status.phase == null ? "" : status.phase.name()), 1));
-    });
-    info.register(rows, true);
+    String key = resource.getMetadata().getNamespace() + "/" + resource.getMetadata().getName();
+    SchemaMigrationStatus status = copyOf(resource);
+    latest.put(key, status);
+    Tags tags = Tags.of(
+        "namespace", resource.getMetadata().getNamespace(),
+        "name", resource.getMetadata().getName(),
+        "current", status.currentRevision == null ? "" : status.currentRevision,
+        "target", status.targetRevision == null ? "" : status.targetRevision,
+        "phase", status.phase == null ? "" : status.phase.name());
+    Meter.Id previous = infoSeries.get(key);
+    if (previous != null && Tags.of(previous.getTags()).equals(tags)) {
+      return;
+    }
+    if (previous != null) {
+      registry.remove(previous);
+    }
+    infoSeries.put(key, Gauge.builder(INFO, () -> 1)
+        .description("1 per SchemaMigration, with its current and target revision and phase")
+        .tags(tags).register(registry).getId());
+  }
+
+  /** A deleted SchemaMigration: its series go. */
+  synchronized void forget(String namespace, String name) {
+    String key = namespace + "/" + name;
+    latest.remove(key);
+    Meter.Id series = infoSeries.remove(key);
+    if (series != null) {
+      registry.remove(series);
+    }
   }
 
   private static SchemaMigrationStatus copyOf(SchemaMigration resource) {

@@ -25,11 +25,14 @@ public final class OperatorRunner implements AutoCloseable {
 
   private final Operator operator;
   private final PrometheusMeterRegistry registry;
+  private final DatabaseObserver databases;
   private HttpServer health;
 
-  private OperatorRunner(Operator operator, PrometheusMeterRegistry registry) {
+  private OperatorRunner(Operator operator, PrometheusMeterRegistry registry,
+      DatabaseObserver databases) {
     this.operator = operator;
     this.registry = registry;
+    this.databases = databases;
   }
 
   /**
@@ -73,9 +76,11 @@ public final class OperatorRunner implements AutoCloseable {
 
   public static OperatorRunner start(KubernetesClient client, Settings settings) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    OperatorMetrics ours = new OperatorMetrics(registry);
     Operator operator = new Operator(overrider -> {
       overrider.withKubernetesClient(client)
-          .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(registry))
+          .withMetrics(new DeletionAwareMetrics(
+              MicrometerMetrics.withoutPerResourceMetrics(registry), ours))
           .withUseSSAToPatchPrimaryResource(false)
           .withSSABasedCreateUpdateMatchForDependentResources(false)
           .withCloseClientOnStop(false);
@@ -84,7 +89,7 @@ public final class OperatorRunner implements AutoCloseable {
       }
     });
     operator.register(new SchemaMigrationReconciler(settings.clock(), settings.databases(),
-        new OperatorMetrics(registry), settings.checkpoints(), settings.readyRecheck()), configuration -> {
+        ours, settings.checkpoints(), settings.readyRecheck()), configuration -> {
       if (settings.namespaces().isEmpty()) {
         configuration.watchingAllNamespaces();
       } else {
@@ -92,7 +97,7 @@ public final class OperatorRunner implements AutoCloseable {
       }
     });
     operator.start();
-    return new OperatorRunner(operator, registry);
+    return new OperatorRunner(operator, registry, settings.databases());
   }
 
   /**
@@ -141,5 +146,6 @@ public final class OperatorRunner implements AutoCloseable {
       health.stop(0);
     }
     operator.stop();
+    databases.close();
   }
 }

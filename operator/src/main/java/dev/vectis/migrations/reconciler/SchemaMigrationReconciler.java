@@ -3,6 +3,7 @@ package dev.vectis.migrations.reconciler;
 import dev.vectis.migrations.api.ActiveJob;
 import dev.vectis.migrations.api.SchemaMigration;
 import dev.vectis.migrations.api.SchemaMigrationStatus;
+import dev.vectis.migrations.database.SecretMasker;
 import dev.vectis.migrations.jobs.JobFactory;
 import dev.vectis.migrations.plan.Action;
 import dev.vectis.migrations.plan.ActionResult;
@@ -13,30 +14,42 @@ import dev.vectis.migrations.plan.Inspection;
 import dev.vectis.migrations.plan.Observation;
 import dev.vectis.migrations.plan.Outcomes;
 import dev.vectis.migrations.plan.StatusWriter;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
+import java.net.HttpURLConnection;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The thin JOSDK adapter: observe (the CR, its active Job, the cached revision graphs, the
  * database), ask {@link Decider}, act (status first, then the Job). It never waits for a Job:
- * the Job informer brings it back when the Job changes.
+ * the Job informer brings it back when the Job changes. Jobs, Secrets and graph ConfigMaps are
+ * read from informers; Events and metrics follow a status write that succeeded.
  */
 public final class SchemaMigrationReconciler implements Reconciler<SchemaMigration> {
   private static final Logger LOG = LoggerFactory.getLogger(SchemaMigrationReconciler.class);
@@ -45,30 +58,60 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
   static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
   /** How often a Ready resource re-reads its database, so Ready never outlives the truth. */
   static final Duration READY_RECHECK = Duration.ofMinutes(5);
+  /** The index of SchemaMigrations by the Secret they read ("namespace/name"). */
+  private static final String BY_SECRET = "secret";
 
   private final Clock clock;
   private final DatabaseObserver databases;
   private final OperatorMetrics metrics;
   private final Checkpoints checkpoints;
   private final Duration readyRecheck;
+  private final GraphCache graphs = new GraphCache();
+  private InformerEventSource<Job, SchemaMigration> jobs;
+  private InformerEventSource<Secret, SchemaMigration> secrets;
+  private InformerEventSource<ConfigMap, SchemaMigration> graphMaps;
 
   public SchemaMigrationReconciler(Clock clock, DatabaseObserver databases,
       OperatorMetrics metrics, Checkpoints checkpoints, Duration readyRecheck) {
-    this.readyRecheck = readyRecheck;
     this.clock = clock;
     this.databases = databases;
     this.metrics = metrics;
     this.checkpoints = checkpoints;
+    this.readyRecheck = readyRecheck;
   }
 
   @Override
   public List<EventSource<?, SchemaMigration>> prepareEventSources(
       EventSourceContext<SchemaMigration> context) {
-    var jobs = InformerEventSourceConfiguration.from(Job.class, SchemaMigration.class)
+    context.getPrimaryCache().addIndexer(BY_SECRET, resource -> {
+      String secret = DatabaseObserver.secretName(resource);
+      return secret == null ? List.of()
+          : List.of(secretKey(resource.getMetadata().getNamespace(), secret));
+    });
+    jobs = new InformerEventSource<>(InformerEventSourceConfiguration
+        .from(Job.class, SchemaMigration.class)
         .withLabelSelector(JobFactory.MANAGED_BY + "=" + JobFactory.OPERATOR)
         .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(SchemaMigration.class))
-        .build();
-    return List.of(new InformerEventSource<>(jobs, context));
+        .build(), context);
+    graphMaps = new InformerEventSource<>(InformerEventSourceConfiguration
+        .from(ConfigMap.class, SchemaMigration.class)
+        .withLabelSelector(GraphCache.COMPONENT_LABEL + "=" + GraphCache.COMPONENT)
+        .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(SchemaMigration.class))
+        .build(), context);
+    // A changed Secret (a fixed password, another database) is acted on at once.
+    secrets = new InformerEventSource<>(InformerEventSourceConfiguration
+        .from(Secret.class, SchemaMigration.class)
+        .withSecondaryToPrimaryMapper(secret -> context.getPrimaryCache()
+            .byIndex(BY_SECRET, secretKey(secret.getMetadata().getNamespace(),
+                secret.getMetadata().getName()))
+            .stream().map(ResourceID::fromResource).collect(Collectors.toSet()))
+        .withPrimaryToSecondaryMapper((SchemaMigration resource) -> {
+          String secret = DatabaseObserver.secretName(resource);
+          return secret == null ? Set.of()
+              : Set.of(new ResourceID(secret, resource.getMetadata().getNamespace()));
+        })
+        .build(), context);
+    return List.of(jobs, graphMaps, secrets);
   }
 
   @Override
@@ -81,92 +124,64 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
     SchemaMigrationStatus status = resource.getStatus();
     String statusBefore = Serialization.asJson(status);
     long generation = resource.getMetadata().getGeneration();
-    Events events = new Events(client, resource);
-    GraphCache graphs = new GraphCache(client, resource);
+    Effects effects = new Effects(new Events(client, resource));
+    String namespace = namespace(resource);
+    List<ConfigMap> stored = new ArrayList<>(context.getSecondaryResources(ConfigMap.class));
 
-    DatabaseObserver.Observed database = databases.observe(client, resource);
+    DatabaseObserver.Observed database = databases.observe(resource,
+        name -> secrets.get(new ResourceID(name, namespace)).orElse(null));
     String runningJob = null;
     if (status.activeJob != null) {
-      Job job = client.batch().v1().jobs().inNamespace(namespace(resource))
-          .withName(status.activeJob.name).get();
-      if (job == null && !Boolean.TRUE.equals(status.activeJob.created)) {
+      boolean created = Boolean.TRUE.equals(status.activeJob.created);
+      Job job = job(client, namespace, status.activeJob.name, created);
+      if (job == null && !created) {
         // Status was written but the Job never created (the operator stopped in between):
         // decide again; the same decision gives the same Job name.
         status.activeJob = null;
       } else if (job == null) {
-        events.publish(Outcomes.finished(status, new ActionResult(ActionResult.Ending.LOST, -1,
-            "", null), database.state(), generation, now()).events());
+        effects.transitions.addAll(Outcomes.finished(status, new ActionResult(
+            ActionResult.Ending.LOST, -1, "", null), database.state(), generation, now())
+            .events());
       } else if (!JobResults.finished(job)) {
         runningJob = status.activeJob.action;
         // Seen, so created: also mends a write made from a cache that had not seen it yet.
         status.activeJob.created = true;
       } else {
-        Outcomes.Recorded finished = recordFinishedJob(client, resource, job, graphs, database,
-            generation);
-        events.publish(finished.events());
+        Outcomes.Recorded finished = recordFinishedJob(client, resource, job, stored, database,
+            generation, effects);
+        effects.transitions.addAll(finished.events());
         if (finished.kind() == Outcomes.Kind.RUN_AGAIN) {
-          client.batch().v1().jobs().inNamespace(namespace(resource)).resource(job)
+          client.batch().v1().jobs().inNamespace(namespace).resource(job)
               .withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
-          writeStatus(client, resource);
+          writeStatus(context, resource, effects);
           return UpdateControl.<SchemaMigration>noUpdate().rescheduleAfter(backoff(status));
         }
       }
     }
 
-    Inspection specImage = graphs.get(resource.getSpec().image);
+    Inspection specImage = graphs.get(stored, resource.getSpec().image);
     String applied = status.appliedImage;
     Inspection appliedImage = applied == null || applied.equals(resource.getSpec().image)
-        ? Inspection.unknown() : graphs.get(applied);
+        ? Inspection.unknown() : graphs.get(stored, applied);
     Decision decision = Decider.decide(new Observation(generation, resource.getSpec(), status,
         runningJob, specImage, appliedImage, database.state()));
     List<String> rows = database.state() instanceof DatabaseState.Rows r ? r.rows() : null;
-    events.publish(StatusWriter.apply(status, decision, generation, rows, now()));
+    effects.transitions.addAll(StatusWriter.apply(status, decision, generation, rows, now()));
 
     Action action = decision.action();
     if (!(action instanceof Action.None)) {
-      Job job = jobFor(resource, action, database);
-      if (job == null) {
-        writeStatus(client, resource);
-        return UpdateControl.<SchemaMigration>noUpdate().rescheduleAfter(DATABASE_RETRY);
-      }
-      Job existing = client.batch().v1().jobs().inNamespace(namespace(resource))
-          .withName(job.getMetadata().getName()).get();
-      if (existing != null && JobResults.finished(existing)) {
-        // The same plan ran before and its result is recorded (the database moved away and
-        // back): remove that Job, then run the plan anew.
-        client.batch().v1().jobs().inNamespace(namespace(resource)).resource(existing)
-            .withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
-        writeStatus(client, resource);
-        return UpdateControl.<SchemaMigration>noUpdate().rescheduleAfter(Duration.ofSeconds(1));
-      }
-      StatusWriter.started(status, job.getMetadata().getName(), action, now());
-      // Status first: a restarted operator finds the Job it was about to create.
-      writeStatus(client, resource);
-      checkpoints.reached(Checkpoints.Point.STATUS_WRITTEN_BEFORE_JOB, resource);
-      if (existing == null) {
-        if (action instanceof Action.BackUp) {
-          BackupClaims.ensure(client, resource);
-        }
-        client.batch().v1().jobs().inNamespace(namespace(resource)).resource(job).create();
-        LOG.info("{}/{}: created Job {}", namespace(resource), resource.getMetadata().getName(),
-            job.getMetadata().getName());
-      }
-      checkpoints.reached(Checkpoints.Point.JOB_CREATED, resource);
-      // From now on a missing Job means it ran and was removed, not that it never started.
-      status.activeJob.created = true;
-      writeStatus(client, resource);
-      return UpdateControl.noUpdate();
+      return createJob(context, resource, action, database, effects);
     }
     if (!Serialization.asJson(status).equals(statusBefore)) {
-      writeStatus(client, resource);
+      writeStatus(context, resource, effects);
     }
-    metrics.observed(resource);
     UpdateControl<SchemaMigration> update = UpdateControl.noUpdate();
     if (decision.state() == Decision.State.RECONCILING && runningJob == null) {
       return update.rescheduleAfter(backoff(status));
     }
     if (database.state() instanceof DatabaseState.Unusable) {
-      return update.rescheduleAfter(MAX_BACKOFF); // a fixed Secret or grant needs no spec change
+      // A fixed Secret comes as an event; a fixed grant or table is found by this re-check.
+      return update.rescheduleAfter(MAX_BACKOFF);
     }
     if (decision.state() == Decision.State.READY) {
       // Something else may move the database (another resource, a person): look again.
@@ -175,21 +190,115 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
     return update;
   }
 
+  private UpdateControl<SchemaMigration> createJob(Context<SchemaMigration> context,
+      SchemaMigration resource, Action action, DatabaseObserver.Observed database,
+      Effects effects) {
+    KubernetesClient client = context.getClient();
+    SchemaMigrationStatus status = resource.getStatus();
+    String namespace = namespace(resource);
+    Job job = jobFor(resource, action, database);
+    if (job == null) {
+      writeStatus(context, resource, effects);
+      return UpdateControl.<SchemaMigration>noUpdate().rescheduleAfter(DATABASE_RETRY);
+    }
+    String name = job.getMetadata().getName();
+    Job existing = jobs.get(new ResourceID(name, namespace)).orElse(null);
+    if (existing != null && JobResults.finished(existing)) {
+      // The same plan ran before and its result is recorded (the database moved away and
+      // back): remove that Job, then run the plan anew.
+      client.batch().v1().jobs().inNamespace(namespace).resource(existing)
+          .withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
+      writeStatus(context, resource, effects);
+      return UpdateControl.<SchemaMigration>noUpdate().rescheduleAfter(Duration.ofSeconds(1));
+    }
+    StatusWriter.started(status, name, action, now());
+    // Status first: a restarted operator finds the Job it was about to create.
+    writeStatus(context, resource, effects);
+    checkpoints.reached(Checkpoints.Point.STATUS_WRITTEN_BEFORE_JOB, resource);
+    if (existing == null) {
+      if (action instanceof Action.BackUp) {
+        BackupClaims.ensure(client, resource);
+      }
+      try {
+        Job created = client.batch().v1().jobs().inNamespace(namespace).resource(job).create();
+        jobs.handleRecentResourceCreate(new ResourceID(name, namespace), created);
+        LOG.info("{}/{}: created Job {}", namespace, resource.getMetadata().getName(), name);
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+          throw e;
+        }
+        // Created by an instance before us, not yet in our cache: it is the same plan.
+        LOG.info("{}/{}: adopted Job {}", namespace, resource.getMetadata().getName(), name);
+      }
+    }
+    checkpoints.reached(Checkpoints.Point.JOB_CREATED, resource);
+    // From now on a missing Job means it ran and was removed, not that it never started.
+    status.activeJob.created = true;
+    writeStatus(context, resource, effects);
+    return UpdateControl.noUpdate();
+  }
+
+  /**
+   * The Job of the status, from the informer's cache; only a Job recorded as created and
+   * missing from the cache is asked of the API server, before it is judged lost.
+   */
+  private Job job(KubernetesClient client, String namespace, String name, boolean created) {
+    Job cached = jobs.get(new ResourceID(name, namespace)).orElse(null);
+    if (cached != null || !created) {
+      return cached;
+    }
+    return client.batch().v1().jobs().inNamespace(namespace).withName(name).get();
+  }
+
+  /**
+   * An unexpected error: the status says so (masked), on the latest known resource rather
+   * than the half-changed one of the failed reconcile. Stalled once JOSDK stops retrying.
+   */
+  @Override
+  public ErrorStatusUpdateControl<SchemaMigration> updateErrorStatus(SchemaMigration resource,
+      Context<SchemaMigration> context, Exception e) {
+    SchemaMigration latest = context.getPrimaryCache().get(ResourceID.fromResource(resource))
+        .orElse(null);
+    if (latest == null) {
+      return ErrorStatusUpdateControl.noStatusUpdate();
+    }
+    SchemaMigration copy = context.getControllerConfiguration().getConfigurationService()
+        .getResourceCloner().clone(latest);
+    if (copy.getStatus() == null) {
+      copy.setStatus(new SchemaMigrationStatus());
+    }
+    boolean lastAttempt = context.getRetryInfo().map(info -> info.isLastAttempt()).orElse(true);
+    String message = SecretMasker.generic().mask(String.valueOf(e.getMessage()));
+    LOG.warn("{}/{}: reconcile failed{}: {}", namespace(resource),
+        resource.getMetadata().getName(), lastAttempt ? " (no more retries)" : "", message);
+    StatusWriter.reconcileError(copy.getStatus(), message, lastAttempt,
+        copy.getMetadata().getGeneration(), now());
+    ErrorStatusUpdateControl<SchemaMigration> control =
+        ErrorStatusUpdateControl.patchStatus(copy);
+    return lastAttempt ? control.rescheduleAfter(MAX_BACKOFF) : control;
+  }
+
   /**
    * Replaces the status (PUT on the status subresource, checked against the resourceVersion
    * we read): a concurrent change makes it fail, and the reconcile is retried on fresh data.
+   * The written resource goes to JOSDK's cache, so the next reconcile starts from it; Events
+   * and metrics of what was written follow.
    */
-  private void writeStatus(KubernetesClient client, SchemaMigration resource) {
-    SchemaMigration written = client.resource(resource).updateStatus();
+  private void writeStatus(Context<SchemaMigration> context, SchemaMigration resource,
+      Effects effects) {
+    SchemaMigration written = PrimaryUpdateAndCacheUtils.updateAndCacheResource(resource,
+        context, unchanged -> unchanged,
+        toWrite -> context.getClient().resource(toWrite).updateStatus(), 0, 0, 0);
     // The next write in this reconcile is checked against the version just written.
     resource.getMetadata().setResourceVersion(written.getMetadata().getResourceVersion());
+    effects.emit();
     metrics.observed(resource);
   }
 
   /** Records a finished Job: what it means is decided by {@link Outcomes}, as in local mode. */
   private Outcomes.Recorded recordFinishedJob(KubernetesClient client,
-      SchemaMigration resource, Job job, GraphCache graphs, DatabaseObserver.Observed database,
-      long generation) {
+      SchemaMigration resource, Job job, List<ConfigMap> stored,
+      DatabaseObserver.Observed database, long generation, Effects effects) {
     SchemaMigrationStatus status = resource.getStatus();
     ActiveJob active = status.activeJob;
     ActionResult result = JobResults.of(client, job, database.masker(),
@@ -197,18 +306,46 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
     Outcomes.Recorded recorded = Outcomes.finished(status, result, database.state(), generation,
         now());
     if (recorded.graphOutput() != null) {
-      graphs.put(active.image, recorded.graphOutput());
+      storeGraph(client, resource, active.image, recorded.graphOutput(), stored);
     }
     if ("backup".equals(active.action) && recorded.kind() != Outcomes.Kind.RUN_AGAIN) {
-      metrics.backupFinished(recorded.kind() == Outcomes.Kind.SUCCEEDED,
-          result.backup() == null ? 0L : result.backup().sizeBytes());
+      effects.metrics.add(() -> metrics.backupFinished(
+          recorded.kind() == Outcomes.Kind.SUCCEEDED,
+          result.backup() == null ? 0L : result.backup().sizeBytes()));
     }
     if ("migrate".equals(active.action) && (recorded.kind() == Outcomes.Kind.SUCCEEDED
         || recorded.kind() == Outcomes.Kind.FAILED)) {
-      metrics.migrationFinished(active.direction, recorded.kind() == Outcomes.Kind.SUCCEEDED,
-          Duration.between(Instant.parse(active.startedAt), clock.instant()));
+      Duration took = Duration.between(Instant.parse(active.startedAt), clock.instant());
+      effects.metrics.add(() -> metrics.migrationFinished(active.direction,
+          recorded.kind() == Outcomes.Kind.SUCCEEDED, took));
     }
     return recorded;
+  }
+
+  /**
+   * Stores an image's graph in its own ConfigMap and deletes those no longer needed: the
+   * images the status names, and the last few, stay.
+   */
+  private void storeGraph(KubernetesClient client, SchemaMigration resource, String image,
+      String inspectionOutput, List<ConfigMap> stored) {
+    String namespace = namespace(resource);
+    ConfigMap map = GraphCache.toConfigMap(resource, image, inspectionOutput, clock.instant());
+    ConfigMap written = client.configMaps().inNamespace(namespace).resource(map)
+        .createOr(existing -> existing.update());
+    graphMaps.handleRecentResourceCreate(ResourceID.fromResource(written), written);
+    stored.removeIf(old -> old.getMetadata().getName().equals(map.getMetadata().getName()));
+    stored.add(written);
+    SchemaMigrationStatus status = resource.getStatus();
+    Set<String> needed = new HashSet<>();
+    needed.add(image);
+    needed.add(resource.getSpec().image);
+    if (status.appliedImage != null) {
+      needed.add(status.appliedImage);
+    }
+    for (ConfigMap old : GraphCache.prunable(stored, needed)) {
+      client.configMaps().inNamespace(namespace).resource(old).delete();
+      stored.remove(old);
+    }
   }
 
   private Job jobFor(SchemaMigration resource, Action action,
@@ -256,5 +393,30 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
 
   static String namespace(SchemaMigration resource) {
     return resource.getMetadata().getNamespace();
+  }
+
+  private static String secretKey(String namespace, String name) {
+    return namespace + "/" + name;
+  }
+
+  /**
+   * What a reconcile tells the world besides the status: sent only after the status that
+   * records it was written, so a reconcile retried after a failed write sends nothing twice.
+   */
+  private static final class Effects {
+    private final Events events;
+    final List<String> transitions = new ArrayList<>();
+    final List<Runnable> metrics = new ArrayList<>();
+
+    Effects(Events events) {
+      this.events = events;
+    }
+
+    void emit() {
+      events.publish(List.copyOf(transitions));
+      transitions.clear();
+      metrics.forEach(Runnable::run);
+      metrics.clear();
+    }
   }
 }

@@ -9,7 +9,6 @@ import dev.vectis.migrations.local.ProcessRunner;
 import dev.vectis.migrations.reconciler.GraphCache;
 import dev.vectis.migrations.reconciler.OperatorRunner;
 import dev.vectis.migrations.revision.InspectionScript;
-import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -75,11 +74,10 @@ public final class OperatorBenchmark {
           .build()).create();
       for (int i = 0; i < count; i++) {
         String name = "smig-" + i;
-        client.configMaps().inNamespace(NAMESPACE).resource(new ConfigMapBuilder()
-            .withNewMetadata().withName(name + "-revisions").endMetadata()
-            .addToData(GraphCache.key(IMAGE), graph).build()).create();
-        client.resources(SchemaMigration.class).inNamespace(NAMESPACE).resource(
-            resource(name)).create();
+        SchemaMigration created = client.resources(SchemaMigration.class).inNamespace(NAMESPACE)
+            .resource(resource(name)).create();
+        client.configMaps().inNamespace(NAMESPACE).resource(GraphCache.toConfigMap(created,
+            IMAGE, graph, java.time.Instant.now())).create();
       }
 
       long start = System.nanoTime();

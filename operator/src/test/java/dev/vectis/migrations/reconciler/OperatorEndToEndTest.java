@@ -612,7 +612,8 @@ class OperatorEndToEndTest {
     }
     System.out.println("API calls of the operator (and the harness's reads): " + used);
     assertThat(used).as("the run exercised the operator").contains(
-        "batch/jobs:create", "/secrets:get", "/persistentvolumeclaims:create", "/pods/log:get",
+        "batch/jobs:create", "/secrets:list", "/secrets:watch", "/configmaps:create",
+        "/persistentvolumeclaims:create", "/pods/log:get",
         "migrations.vectis.dev/schemamigrations/status:update", "/events:create");
     assertThat(denied).as("calls deploy/rbac.yaml does not allow").isEmpty();
   }
