@@ -9,6 +9,7 @@ import dev.vectis.migrations.revision.InspectionScript;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -103,10 +104,32 @@ public final class GraphCache {
   }
 
   /**
+   * Writes an image's graph and deletes the cache ConfigMaps no longer needed.
+   *
+   * @param stored the resource's cache ConfigMaps; updated to what is left
+   * @param needed the images whose graphs must stay
+   * @return the ConfigMap written
+   */
+  public static ConfigMap store(KubernetesClient client, SchemaMigration resource, String image,
+      String inspectionOutput, List<ConfigMap> stored, Set<String> needed, Instant now) {
+    String namespace = resource.getMetadata().getNamespace();
+    ConfigMap map = toConfigMap(resource, image, inspectionOutput, now);
+    ConfigMap written = client.configMaps().inNamespace(namespace).resource(map)
+        .createOr(existing -> existing.update());
+    stored.removeIf(old -> old.getMetadata().getName().equals(map.getMetadata().getName()));
+    stored.add(written);
+    for (ConfigMap old : prunable(stored, needed)) {
+      client.configMaps().inNamespace(namespace).resource(old).delete();
+      stored.remove(old);
+    }
+    return written;
+  }
+
+  /**
    * The cache ConfigMaps to delete: all but those of the images still needed and the
    * {@value #KEEP_RECENT} stored last.
    */
-  public static List<ConfigMap> prunable(Collection<ConfigMap> stored, Set<String> needed) {
+  private static List<ConfigMap> prunable(Collection<ConfigMap> stored, Set<String> needed) {
     List<ConfigMap> others = stored.stream()
         .filter(map -> !needed.contains(imageOf(map)))
         .sorted(Comparator.comparing(GraphCache::storedAt).reversed())

@@ -21,6 +21,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.javaoperatorsdk.operator.OperatorException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
@@ -116,6 +117,27 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
 
   @Override
   public UpdateControl<SchemaMigration> reconcile(SchemaMigration resource,
+      Context<SchemaMigration> context) {
+    try {
+      return observeDecideAct(resource, context);
+    } catch (RuntimeException e) {
+      throw masked(e);
+    }
+  }
+
+  /**
+   * What escapes a reconcile is logged by JOSDK and written to the status: only a masked
+   * message leaves (an API server or a driver may echo a URL with its password), with the
+   * stack of where it happened.
+   */
+  static OperatorException masked(RuntimeException error) {
+    OperatorException masked = new OperatorException(error.getClass().getSimpleName() + ": "
+        + SecretMasker.generic().mask(String.valueOf(error.getMessage())));
+    masked.setStackTrace(error.getStackTrace());
+    return masked;
+  }
+
+  private UpdateControl<SchemaMigration> observeDecideAct(SchemaMigration resource,
       Context<SchemaMigration> context) {
     KubernetesClient client = context.getClient();
     if (resource.getStatus() == null) {
@@ -322,30 +344,18 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
     return recorded;
   }
 
-  /**
-   * Stores an image's graph in its own ConfigMap and deletes those no longer needed: the
-   * images the status names, and the last few, stay.
-   */
+  /** Stores an image's graph; the images the status names, and the last few, stay. */
   private void storeGraph(KubernetesClient client, SchemaMigration resource, String image,
       String inspectionOutput, List<ConfigMap> stored) {
-    String namespace = namespace(resource);
-    ConfigMap map = GraphCache.toConfigMap(resource, image, inspectionOutput, clock.instant());
-    ConfigMap written = client.configMaps().inNamespace(namespace).resource(map)
-        .createOr(existing -> existing.update());
-    graphMaps.handleRecentResourceCreate(ResourceID.fromResource(written), written);
-    stored.removeIf(old -> old.getMetadata().getName().equals(map.getMetadata().getName()));
-    stored.add(written);
-    SchemaMigrationStatus status = resource.getStatus();
     Set<String> needed = new HashSet<>();
     needed.add(image);
     needed.add(resource.getSpec().image);
-    if (status.appliedImage != null) {
-      needed.add(status.appliedImage);
+    if (resource.getStatus().appliedImage != null) {
+      needed.add(resource.getStatus().appliedImage);
     }
-    for (ConfigMap old : GraphCache.prunable(stored, needed)) {
-      client.configMaps().inNamespace(namespace).resource(old).delete();
-      stored.remove(old);
-    }
+    ConfigMap written = GraphCache.store(client, resource, image, inspectionOutput, stored,
+        needed, clock.instant());
+    graphMaps.handleRecentResourceCreate(ResourceID.fromResource(written), written);
   }
 
   private Job jobFor(SchemaMigration resource, Action action,

@@ -666,4 +666,190 @@ class OperatorEndToEndTest {
         .contains("schemamigration_stalled 0.0")
         .containsPattern("(?m)^operator_sdk_\\w+");
   }
+
+  private static String statusPath(String name) {
+    return "/apis/" + io.fabric8.kubernetes.api.model.HasMetadata.getApiVersion(
+        SchemaMigration.class) + "/namespaces/" + NAMESPACE + "/schemamigrations/" + name
+        + "/status";
+  }
+
+  /** How many requests of this method and path the test API server received so far. */
+  private int requests(String method, String path) throws InterruptedException {
+    int count = 0;
+    io.fabric8.mockwebserver.http.RecordedRequest request;
+    while ((request = server.takeRequest(50, java.util.concurrent.TimeUnit.MILLISECONDS))
+        != null) {
+      if (method.equals(request.getMethod()) && path.equals(request.getPath())) {
+        count++;
+      }
+    }
+    return count;
+  }
+
+  /** The Secret the resources read, created or replaced. */
+  private void putSecret(String user, String password, String dbname, int port) {
+    client.secrets().inNamespace(NAMESPACE).resource(new SecretBuilder()
+        .withNewMetadata().withName("vectis-db-app").withNamespace(NAMESPACE).endMetadata()
+        .addToData("host", base64("localhost"))
+        .addToData("port", base64(Integer.toString(port)))
+        .addToData("dbname", base64(dbname))
+        .addToData("user", base64(user))
+        .addToData("password", base64(password))
+        .build()).createOr(existing -> existing.update());
+  }
+
+  /**
+   * A wrong password needs a person: Stalled (so `kubectl wait` and Flux fail instead of
+   * hanging), no Job, and the fixed Secret is acted on at once — long before the five-minute
+   * re-check.
+   */
+  @Test
+  void aWrongPasswordStallsAndTheFixedSecretRecoversAtOnce(TestDatabase db) throws Exception {
+    dev.vectis.migrations.testing.VectisProject.alembic(db, "upgrade", "head");
+    dev.vectis.migrations.testing.PostgresExtension.createPasswordRole("smig_reader",
+        "the-right-one");
+    db.execute("GRANT SELECT ON alembic_version TO smig_reader");
+    putSecret("smig_reader", "a-wrong-one", db.name(), db.port());
+    create("vectis-backend", "head");
+
+    awaitCondition("vectis-backend", "Stalled", "DatabaseAuthFailed");
+    assertThat(condition("vectis-backend", "Stalled").getMessage())
+        .contains("authentication failed for user \"smig_reader\"", "check the password")
+        .doesNotContain("a-wrong-one");
+    assertThat(condition("vectis-backend", "Ready").getStatus()).isEqualTo("False");
+    assertThat(kubelet.runs()).isEmpty();
+
+    putSecret("smig_reader", "the-right-one", db.name(), db.port());
+    awaitReadyAt("vectis-backend", HEAD);
+  }
+
+  @Test
+  void aMissingDatabaseStallsAndTheFixedSecretRecoversAtOnce(TestDatabase db) throws Exception {
+    dev.vectis.migrations.testing.VectisProject.alembic(db, "upgrade", "head");
+    putSecret(db.user(), PASSWORD, "no_such_database", db.port());
+    create("vectis-backend", "head");
+
+    awaitCondition("vectis-backend", "Stalled", "DatabaseNotFound");
+    assertThat(condition("vectis-backend", "Stalled").getMessage())
+        .contains("database \"no_such_database\" does not exist");
+
+    putSecret(db.user(), PASSWORD, db.name(), db.port());
+    awaitReadyAt("vectis-backend", HEAD);
+  }
+
+  @Test
+  void aUserWithoutGrantsStallsAndAnotherUserInTheSecretRecovers(TestDatabase db)
+      throws Exception {
+    dev.vectis.migrations.testing.VectisProject.alembic(db, "upgrade", "head");
+    dev.vectis.migrations.testing.PostgresExtension.createPasswordRole("smig_nobody", "pw-1");
+    putSecret("smig_nobody", "pw-1", db.name(), db.port());
+    create("vectis-backend", "head");
+
+    awaitCondition("vectis-backend", "Stalled", "PermissionDenied");
+    assertThat(condition("vectis-backend", "Stalled").getMessage())
+        .contains("permission denied for user \"smig_nobody\"");
+
+    putSecret(db.user(), PASSWORD, db.name(), db.port());
+    awaitReadyAt("vectis-backend", HEAD);
+  }
+
+  @Test
+  void aVersionTableThatIsNotAlembicsStallsUntilAPersonMovesIt(TestDatabase db)
+      throws Exception {
+    db.execute("CREATE TABLE alembic_version (id integer)");
+    createSecret(db);
+    create("vectis-backend", "head");
+
+    awaitCondition("vectis-backend", "Stalled", "InvalidVersionTable");
+    assertThat(condition("vectis-backend", "Stalled").getMessage())
+        .contains("not Alembic's", "spec.alembic.versionTable");
+    assertThat(kubelet.runs("migrate")).isEmpty();
+
+    // A person moves the foreign table away; any spec change (here the retry token) makes
+    // the operator look at once, else the five-minute re-check does.
+    db.execute("ALTER TABLE alembic_version RENAME TO legacy_version");
+    editSpec("vectis-backend", spec -> spec.retryToken = "table-moved");
+    awaitReadyAt("vectis-backend", HEAD);
+    assertThat(versionRows(db)).containsExactly(HEAD);
+  }
+
+  /**
+   * A database that accepts TCP and never answers: reported after the connect timeout, while
+   * another resource on a healthy database goes on to Ready meanwhile.
+   */
+  @Test
+  void aHungDatabaseDelaysNoOtherResource(TestDatabase db) throws Exception {
+    try (java.net.ServerSocket silent = new java.net.ServerSocket(0)) {
+      List<java.net.Socket> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
+      Thread acceptor = new Thread(() -> {
+        try {
+          while (true) {
+            accepted.add(silent.accept());
+          }
+        } catch (IOException closed) {
+          // the test is over
+        }
+      });
+      acceptor.setDaemon(true);
+      acceptor.start();
+      client.secrets().inNamespace(NAMESPACE).resource(new SecretBuilder()
+          .withNewMetadata().withName("silent-db").withNamespace(NAMESPACE).endMetadata()
+          .addToData("host", base64("localhost"))
+          .addToData("port", base64(Integer.toString(silent.getLocalPort())))
+          .addToData("dbname", base64("app")).addToData("user", base64("app"))
+          .addToData("password", base64(PASSWORD)).build()).create();
+      SchemaMigration hung = new SchemaMigration();
+      hung.setMetadata(new ObjectMetaBuilder().withName("hung").withNamespace(NAMESPACE)
+          .build());
+      hung.setSpec(Serialization.clone(create("vectis-backend", "head").getSpec()));
+      hung.getSpec().database.secretRef.name = "silent-db";
+      client.resources(SchemaMigration.class).inNamespace(NAMESPACE).resource(hung).create();
+      createSecret(db);
+
+      awaitReadyAt("vectis-backend", HEAD);
+      await().atMost(Duration.ofSeconds(60)).until(() -> !accepted.isEmpty());
+      awaitCondition("hung", "Reconciling", "WaitingForDatabase");
+      assertThat(condition("hung", "Reconciling").getMessage())
+          .startsWith("cannot reach PostgreSQL at localhost:" + silent.getLocalPort());
+      for (java.net.Socket socket : accepted) {
+        socket.close();
+      }
+    }
+  }
+
+  /**
+   * A status write that fails once: the reconcile is retried, and the Event of what it
+   * decided is sent once, after the write that records it.
+   */
+  @Test
+  void aRetriedReconcileSendsItsEventOnce(TestDatabase db) throws Exception {
+    dev.vectis.migrations.testing.VectisProject.alembic(db, "upgrade", "head");
+    createSecret(db);
+    // 409: another writer came first (the client retries a 5xx itself, not a conflict).
+    server.expect().put().withPath(statusPath("vectis-backend")).andReturn(409,
+        "{\"kind\":\"Status\",\"code\":409,\"reason\":\"Conflict\"}").once();
+    create("vectis-backend", "a3e2f1b8c9d4");
+
+    awaitCondition("vectis-backend", "Stalled", "DowngradeNotAllowed");
+    Thread.sleep(2000);
+    assertThat(client.v1().events().inNamespace(NAMESPACE).list().getItems())
+        .filteredOn(event -> "DowngradeNotAllowed".equals(event.getReason())).hasSize(1);
+    assertThat(requests("PATCH", statusPath("vectis-backend")))
+        .as("the failed write reached the error status handler").isPositive();
+  }
+
+  /** Every status write fails: the operator's error reaches the status, masked. */
+  @Test
+  void anUnexpectedErrorReachesTheStatus(TestDatabase db) throws Exception {
+    dev.vectis.migrations.testing.VectisProject.alembic(db, "upgrade", "head");
+    createSecret(db);
+    server.expect().put().withPath(statusPath("vectis-backend")).andReturn(403,
+            "{\"kind\":\"Status\",\"code\":403,\"message\":\"forbidden by a webhook that "
+            + "echoes postgresql://app:" + PASSWORD + "@db/app\"}").always();
+    create("vectis-backend", "head");
+
+    awaitCondition("vectis-backend", "Reconciling", "ReconcileError");
+    assertThat(condition("vectis-backend", "Reconciling").getMessage())
+        .startsWith("the operator failed: ").doesNotContain(PASSWORD);
+  }
 }
