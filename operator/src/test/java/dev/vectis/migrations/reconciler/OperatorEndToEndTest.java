@@ -665,6 +665,15 @@ class OperatorEndToEndTest {
             + "namespace=\"shop\",phase=\"Ready\",target=\"5731d674e022\"} 1\n")
         .contains("schemamigration_stalled 0.0")
         .containsPattern("(?m)^operator_sdk_\\w+");
+
+    // Deleted: its series go (not at the next restart).
+    client.resources(SchemaMigration.class).inNamespace(NAMESPACE).withName("vectis-backend")
+        .delete();
+    await().atMost(Duration.ofSeconds(30)).until(() -> !http.send(
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:"
+            + operator.healthPort() + "/metrics")).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString()).body()
+        .contains("name=\"vectis-backend\""));
   }
 
   private static String statusPath(String name) {
