@@ -185,7 +185,25 @@ public final class JobFactory {
   /** The claim of the dumps: spec.backup.persistentVolumeClaim or {@code <name>-backups}. */
   public static String backupClaim(SchemaMigration resource) {
     String claim = resource.getSpec().backup.persistentVolumeClaim;
-    return claim != null ? claim : resource.getMetadata().getName() + "-backups";
+    return claim != null ? claim : shortened(resource.getMetadata().getName(), "-backups", 253);
+  }
+
+  /**
+   * The resource's name as a label value: itself, or (over a label's 63 characters) its start
+   * and a hash of the whole.
+   */
+  public static String nameLabel(SchemaMigration resource) {
+    String name = resource.getMetadata().getName();
+    return name.length() <= 63 ? name : shortened(name, "", 63);
+  }
+
+  /** {@code name + suffix} within {@code limit}; a cut name gets a hash of the whole. */
+  private static String shortened(String name, String suffix, int limit) {
+    if (name.length() + suffix.length() <= limit) {
+      return name + suffix;
+    }
+    String hashed = "-" + Sha256.hex(name).substring(0, 10) + suffix;
+    return name.substring(0, limit - hashed.length()).replaceAll("[-.]+$", "") + hashed;
   }
 
   /**
@@ -211,7 +229,7 @@ public final class JobFactory {
     PodTemplate template = spec.podTemplate == null ? new PodTemplate() : spec.podTemplate;
     Map<String, String> labels = new LinkedHashMap<>();
     labels.put(MANAGED_BY, OPERATOR);
-    labels.put(NAME_LABEL, resource.getMetadata().getName());
+    labels.put(NAME_LABEL, nameLabel(resource));
     labels.put(ACTION_LABEL, action);
     Map<String, String> podLabels = new LinkedHashMap<>();
     if (template.labels != null) {

@@ -25,7 +25,7 @@ final class BackupClaims {
           .withName(name)
           .withNamespace(namespace)
           .addToLabels(JobFactory.MANAGED_BY, JobFactory.OPERATOR)
-          .addToLabels(JobFactory.NAME_LABEL, resource.getMetadata().getName())
+          .addToLabels(JobFactory.NAME_LABEL, JobFactory.nameLabel(resource))
         .endMetadata()
         .withNewSpec()
           .withAccessModes("ReadWriteOnce")

@@ -74,6 +74,21 @@ class JobFactoryTest {
         longName.length() - 18)).matches("a+-backup-[0-9a-f]{10}");
   }
 
+  /** Names up to 253 characters are valid: their labels and claim names must be too. */
+  @Test
+  void aLongNameGivesValidLabelsAndClaimNames() {
+    String name = "vectis-" + "b".repeat(240) + ".x";
+    SchemaMigration resource = resource(name);
+    var job = JobFactory.migrate(resource, MIGRATE, DATABASE);
+    String label = job.getMetadata().getLabels().get(JobFactory.NAME_LABEL);
+    assertThat(label).hasSizeLessThanOrEqualTo(63)
+        .matches("([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
+        .isNotEqualTo(JobFactory.nameLabel(resource(name.replace(".x", ".y"))));
+    assertThat(JobFactory.backupClaim(resource)).hasSizeLessThanOrEqualTo(253)
+        .endsWith("-backups");
+    assertThat(JobFactory.nameLabel(resource("vectis-backend"))).isEqualTo("vectis-backend");
+  }
+
   @Test
   void aMigrateJobIsRestrictedOwnedAndNeverRetried() {
     Job job = JobFactory.migrate(resource("vectis-backend"), MIGRATE, DATABASE);
