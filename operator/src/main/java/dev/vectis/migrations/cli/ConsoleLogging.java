@@ -32,6 +32,8 @@ public final class ConsoleLogging extends ContextAwareBase implements Configurat
     root.setLevel(Level.toLevel(System.getenv("LOG_LEVEL"), Level.INFO));
     root.addAppender(appender);
     context.getLogger("io.zonky").setLevel(Level.WARN);
+    // The operator's connection pools: their start and stop are no news.
+    context.getLogger("com.zaxxer.hikari").setLevel(Level.WARN);
     return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
   }
 }

@@ -58,7 +58,7 @@ public final class GraphCache {
   }
 
   public GraphCache() {
-    this(200_000);
+    this(100_000);
   }
 
   /** The graph of an image among a resource's cache ConfigMaps, parsed once per content. */
