@@ -32,7 +32,7 @@ public final class VersionTableReader {
 
   /** The rows in the order PostgreSQL returns them; empty when the table does not exist. */
   public List<String> read(Connection connection) throws SQLException {
-    String qualified = (schema == null ? "" : schema.quoted() + ".") + table.quoted();
+    String qualified = qualified();
     try (PreparedStatement exists = connection.prepareStatement("SELECT to_regclass(?)")) {
       exists.setString(1, qualified);
       try (ResultSet result = exists.executeQuery()) {
@@ -42,6 +42,11 @@ public final class VersionTableReader {
         }
       }
     }
+    return selectRows(connection, qualified);
+  }
+
+  private static List<String> selectRows(Connection connection, String qualified)
+      throws SQLException {
     List<String> rows = new ArrayList<>();
     try (Statement select = connection.createStatement();
         ResultSet result = select.executeQuery("SELECT version_num FROM " + qualified)) {
@@ -86,10 +91,35 @@ public final class VersionTableReader {
     }
   }
 
-  /** Reads the rows, the server version and the table's schema on this connection. */
+  /**
+   * Reads the rows, the server version and the table's schema on this connection, in two
+   * round trips (one when the table does not exist): the operator does this at every
+   * reconcile.
+   */
   public Observed observe(Connection connection) throws SQLException {
-    return new Observed(read(connection), serverMajorVersion(connection),
-        resolvedSchema(connection));
+    String qualified = qualified();
+    boolean present;
+    String resolved;
+    int major;
+    try (PreparedStatement statement = connection.prepareStatement("SELECT to_regclass(?) IS "
+        + "NOT NULL, COALESCE((SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = "
+        + "c.relnamespace WHERE c.oid = to_regclass(?)), current_schema(), 'public'), "
+        + "current_setting('server_version_num')")) {
+      statement.setString(1, qualified);
+      statement.setString(2, qualified);
+      try (ResultSet result = statement.executeQuery()) {
+        result.next();
+        present = result.getBoolean(1);
+        resolved = schema != null ? schema.name() : result.getString(2);
+        major = Integer.parseInt(result.getString(3).strip()) / 10000;
+      }
+    }
+    return new Observed(present ? selectRows(connection, qualified) : List.of(), major,
+        resolved);
+  }
+
+  private String qualified() {
+    return (schema == null ? "" : schema.quoted() + ".") + table.quoted();
   }
 
   /** The migration lock of this version table in the connection's database. */
