@@ -112,6 +112,7 @@ public final class TestApiServer implements AutoCloseable {
     KubernetesClient created = new KubernetesClientBuilder()
         .withConfig(new ConfigBuilder(Config.empty()).withMasterUrl(masterUrl)
             .withNamespace("default").withUserAgent(userAgent)
+            .withHttp2Disable(true) // as fabric8's own mock clients: h2c upgrades of large bodies hang
             .withRequestRetryBackoffLimit(0).build())
         .build();
     clients.add(created);
