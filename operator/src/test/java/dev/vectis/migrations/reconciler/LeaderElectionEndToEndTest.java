@@ -68,6 +68,7 @@ class LeaderElectionEndToEndTest {
   /** Notes when an instance starts leading and when it first reconciles (reads its clock). */
   static final class Probe extends Clock {
     final AtomicLong leadingSince = new AtomicLong();
+    volatile Instant leadingAt;
     final AtomicLong firstReconcile = new AtomicLong();
 
     @Override
@@ -87,8 +88,11 @@ class LeaderElectionEndToEndTest {
     }
 
     LeaderCallbacks callbacks() {
-      return new LeaderCallbacks(() -> leadingSince.compareAndSet(0, System.nanoTime()),
-          () -> { }, leader -> { });
+      return new LeaderCallbacks(() -> {
+        if (leadingSince.compareAndSet(0, System.nanoTime())) {
+          leadingAt = Instant.now();
+        }
+      }, () -> { }, leader -> { });
     }
   }
 
@@ -128,7 +132,6 @@ class LeaderElectionEndToEndTest {
 
     // Kill the leader mid-migration: its Job is running (held), and A can reach nothing more.
     long killed = System.nanoTime();
-    Instant killedAt = Instant.now();
     proxy.sever();
 
     await().atMost(Duration.ofSeconds(90)).until(() -> probeB.firstReconcile.get() != 0);
@@ -157,12 +160,17 @@ class LeaderElectionEndToEndTest {
     List<TestApiServer.Write> statusWrites = harness.api.writes().stream()
         .filter(write -> write.path().contains("/schemamigrations/vectis-backend/status")
             && write.code() < 300).toList();
-    List<TestApiServer.Write> afterKill = statusWrites.stream()
-        .filter(write -> write.at().isAfter(killedAt)).toList();
-    assertThat(afterKill).as("the new leader recorded the migration and Ready")
+    // A request the old leader had sent before it was cut off may still land; from the
+    // takeover on, only the new leader writes.
+    List<TestApiServer.Write> afterTakeover = statusWrites.stream()
+        .filter(write -> !write.at().isBefore(probeB.leadingAt)).toList();
+    assertThat(afterTakeover).as("the new leader recorded the migration and Ready")
         .isNotEmpty().allSatisfy(write ->
             assertThat(write.userAgent()).isEqualTo("operator-b"));
-    assertThat(afterKill).anySatisfy(write -> assertThat(write.body())
+    assertThat(harness.api.writes()).as("nothing from the old leader after the takeover")
+        .filteredOn(write -> !write.at().isBefore(probeB.leadingAt))
+        .noneMatch(write -> "operator-a".equals(write.userAgent()));
+    assertThat(afterTakeover).anySatisfy(write -> assertThat(write.body())
         .contains("\"lastMigration\"", "\"reason\":\"AtTarget\""));
     assertThat(statusWrites).filteredOn(write -> write.body().contains("\"reason\":\"AtTarget\""))
         .as("only the new leader said Ready").isNotEmpty()

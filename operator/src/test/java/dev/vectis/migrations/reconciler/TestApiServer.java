@@ -159,15 +159,43 @@ public final class TestApiServer implements AutoCloseable {
           request.getPath(), request.getHeaders(), new io.fabric8.mockwebserver.http.Buffer(
               body.getBytes(StandardCharsets.UTF_8)));
       MockResponse response;
-      synchronized (this) {
-        String tooLong = method.equals("DELETE") ? null : tooLong(request, method, body);
-        response = tooLong != null ? tooLong(tooLong) : crud.dispatch(request);
+      if (method.equals("POST") && request.getPath().startsWith(
+          "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")) {
+        response = everythingAllowed(body); // as a cluster without RBAC answers
+      } else {
+        synchronized (this) {
+          String tooLong = method.equals("DELETE") ? null : tooLong(request, method, body);
+          response = tooLong != null ? tooLong(tooLong) : crud.dispatch(request);
+        }
       }
       if (journaling) {
         writes.add(new Write(Instant.now(), request.getHeader("User-Agent"), method,
             request.getPath(), body, response.code()));
       }
       return response;
+    }
+
+    /** A SelfSubjectRulesReview answered as the API server does: here, everything is allowed. */
+    private MockResponse everythingAllowed(String body) {
+      try {
+        ObjectNode review = (ObjectNode) Serialization.jsonMapper().readTree(body);
+        ObjectNode status = review.putObject("status");
+        status.put("incomplete", false);
+        var rules = status.putArray("resourceRules");
+        ObjectNode leases = rules.addObject();
+        leases.putArray("verbs").add("create").add("update").add("get");
+        leases.putArray("apiGroups").add("coordination.k8s.io");
+        leases.putArray("resources").add("leases");
+        ObjectNode all = rules.addObject();
+        all.putArray("verbs").add("*");
+        all.putArray("apiGroups").add("*");
+        all.putArray("resources").add("*");
+        return new MockResponse().setResponseCode(201)
+            .setHeader("Content-Type", "application/json")
+            .setBody(Serialization.jsonMapper().writeValueAsString(review));
+      } catch (IOException e) {
+        return new MockResponse().setResponseCode(400);
+      }
     }
 
     /** The object this write would store, if that is over the limit: its kind and name. */
