@@ -19,10 +19,7 @@ import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
@@ -118,10 +115,7 @@ class OperatorEndToEndTest {
 
   private OperatorRunner startOperator() {
     if (operatorClient == null) {
-      operatorClient = new KubernetesClientBuilder()
-          .withConfig(new ConfigBuilder(Config.empty())
-              .withMasterUrl(client.getMasterUrl().toString()).build())
-          .build();
+      operatorClient = api.newClient("operator"); // its writes journaled as the operator's
     }
     return OperatorRunner.start(operatorClient, OperatorRunner.Settings.defaults());
   }
