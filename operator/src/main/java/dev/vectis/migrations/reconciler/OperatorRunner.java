@@ -60,6 +60,11 @@ public final class OperatorRunner implements AutoCloseable {
       return new Settings(namespaces, election, clock, databases, checkpoints, readyRecheck);
     }
 
+    /** The reconciler's clock (a test reads it as a probe of when reconciles happen). */
+    public Settings withClock(Clock time) {
+      return new Settings(namespaces, leaderElection, time, databases, checkpoints, readyRecheck);
+    }
+
     public Settings withDatabases(DatabaseObserver observer) {
       return new Settings(namespaces, leaderElection, clock, observer, checkpoints, readyRecheck);
     }
