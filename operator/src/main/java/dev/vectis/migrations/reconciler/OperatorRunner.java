@@ -2,6 +2,7 @@ package dev.vectis.migrations.reconciler;
 
 import com.sun.net.httpserver.HttpServer;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
@@ -14,6 +15,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Starts the operator: JOSDK with server-side apply off (the same code then runs against a
@@ -22,6 +26,9 @@ import java.util.Set;
  */
 public final class OperatorRunner implements AutoCloseable {
   public static final String LEASE_NAME = "schema-migration-operator";
+  private static final Logger LOG = LoggerFactory.getLogger(OperatorRunner.class);
+  /** Set once this process stops its operator: a Lease given up then is no failure. */
+  private static final AtomicBoolean STOPPING = new AtomicBoolean();
 
   private final Operator operator;
   private final PrometheusMeterRegistry registry;
@@ -53,7 +60,11 @@ public final class OperatorRunner implements AutoCloseable {
 
     /** Elects a leader through the Lease {@value #LEASE_NAME} in this namespace. */
     public Settings electingLeaderIn(String leaseNamespace) {
-      return withLeaderElection(new LeaderElectionConfiguration(LEASE_NAME, leaseNamespace));
+      return withLeaderElection(new LeaderElectionConfiguration(LEASE_NAME, leaseNamespace,
+          LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
+          LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
+          LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE, null,
+          new LeaderCallbacks(() -> {}, OperatorRunner::leadershipLost, leader -> {}), false));
     }
 
     public Settings withLeaderElection(LeaderElectionConfiguration election) {
@@ -76,6 +87,18 @@ public final class OperatorRunner implements AutoCloseable {
 
     public Settings withCheckpoints(Checkpoints hooks) {
       return new Settings(namespaces, leaderElection, clock, databases, hooks, readyRecheck);
+    }
+  }
+
+  /**
+   * JOSDK's own "exit on stop leading" calls System.exit, also when we stop it from the
+   * SIGTERM shutdown hook, where System.exit blocks for ever: so we exit ourselves, and only
+   * when the Lease is lost while running (no two instances may reconcile at once).
+   */
+  private static void leadershipLost() {
+    if (!STOPPING.get()) {
+      LOG.error("lost the leader election Lease: exiting, so that no two instances reconcile");
+      Runtime.getRuntime().halt(1);
     }
   }
 
@@ -147,6 +170,7 @@ public final class OperatorRunner implements AutoCloseable {
 
   @Override
   public void close() {
+    STOPPING.set(true);
     if (health != null) {
       health.stop(0);
     }
