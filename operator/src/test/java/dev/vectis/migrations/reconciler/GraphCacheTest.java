@@ -12,7 +12,6 @@ import dev.vectis.migrations.plan.Inspection;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -21,6 +20,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -29,16 +29,24 @@ import org.junit.jupiter.api.Test;
  * image's graph in its own ConfigMap under the API server's 1 MiB, old ones pruned, the ones the
  * status needs kept.
  */
-@EnableKubernetesMockClient(crud = true)
 class GraphCacheTest {
-  static final int API_SERVER_LIMIT = 1024 * 1024;
+  static final int API_SERVER_LIMIT = TestApiServer.MAX_OBJECT_BYTES;
   static final String NAMESPACE = "shop";
 
+  TestApiServer api;
   KubernetesClient client;
   SchemaMigration resource;
 
+  @AfterEach
+  void stopServer() {
+    api.close();
+  }
+
   @BeforeEach
   void createResource() {
+    // Refuses objects over 1 MiB with 422, as the API server does.
+    api = TestApiServer.start();
+    client = api.client();
     SchemaMigration migration = new SchemaMigration();
     migration.setMetadata(new ObjectMetaBuilder().withName("vectis-backend")
         .withNamespace(NAMESPACE).withUid("uid-1").build());

@@ -137,11 +137,21 @@ class OperatorEndToEndTest {
     return dev.vectis.migrations.testing.VectisProject.copy(images.resolve(name), without, extra);
   }
 
+  /** As kubectl edit: on a conflict with the operator's status write, read again and retry. */
   private void editSpec(String name, java.util.function.Consumer<SchemaMigrationSpec> change) {
-    client.resources(SchemaMigration.class).inNamespace(NAMESPACE).withName(name).edit(r -> {
-      change.accept(r.getSpec());
-      return r; // the test API server advances the generation, as Kubernetes does
-    });
+    for (int attempt = 1; ; attempt++) {
+      try {
+        client.resources(SchemaMigration.class).inNamespace(NAMESPACE).withName(name).edit(r -> {
+          change.accept(r.getSpec());
+          return r; // the test API server advances the generation, as Kubernetes does
+        });
+        return;
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt == 10) {
+          throw e;
+        }
+      }
+    }
   }
 
   private void awaitReadyAt(String name, String... rows) {
