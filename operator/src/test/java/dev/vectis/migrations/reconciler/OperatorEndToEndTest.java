@@ -6,10 +6,8 @@ import static dev.vectis.migrations.testing.VectisProject.versionRows;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.vectis.migrations.api.DatabaseSpec;
 import dev.vectis.migrations.api.SchemaMigration;
 import dev.vectis.migrations.api.SchemaMigrationSpec;
-import dev.vectis.migrations.api.SecretRef;
 import dev.vectis.migrations.jobs.JobFactory;
 import dev.vectis.migrations.jobs.LockedCommand;
 import dev.vectis.migrations.testing.PostgresExtension;
@@ -65,6 +63,7 @@ class OperatorEndToEndTest {
   TestApiServer api;
   KubernetesMockServer server;
   KubernetesClient client;
+  private ResourceSteps steps;
 
   @TempDir Path volume;
   private KubeletStandIn kubelet;
@@ -77,6 +76,7 @@ class OperatorEndToEndTest {
     api = TestApiServer.start();
     server = api.server();
     client = api.client();
+    steps = new ResourceSteps(client);
     String migrations = "vectis/backend/alembic/versions/";
     Map<String, Path> imageFiles = Map.of(
         IMAGE, ProjectPaths.vectisProject(),
@@ -154,27 +154,30 @@ class OperatorEndToEndTest {
     }
   }
 
-  private void awaitReadyAt(String name, String... rows) {
-    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
-      SchemaMigration resource = get(name);
-      Condition ready = condition(name, "Ready");
-      return ready != null && "True".equals(ready.getStatus())
-          && resource.getStatus().observedGeneration.equals(resource.getMetadata()
-              .getGeneration())
-          && Set.of(rows).equals(Set.of(resource.getStatus().currentRevision.split(",")));
-    });
-  }
+
 
   private void createSecret(TestDatabase db) {
-    client.secrets().inNamespace(NAMESPACE).resource(new SecretBuilder()
-        .withNewMetadata().withName("vectis-db-app").withNamespace(NAMESPACE).endMetadata()
-        // As the API server stores it: base64 in data.
-        .addToData("host", base64("localhost"))
-        .addToData("port", base64(Integer.toString(db.port())))
-        .addToData("dbname", base64(db.name()))
-        .addToData("user", base64(db.user()))
-        .addToData("password", base64(PASSWORD))
-        .build()).create();
+    steps.createSecret(db);
+  }
+
+  private SchemaMigration create(String name, String target, String image) {
+    return steps.create(name, target, image);
+  }
+
+  private SchemaMigration get(String name) {
+    return steps.get(name);
+  }
+
+  private Condition condition(String name, String type) {
+    return steps.condition(name, type);
+  }
+
+  private void awaitReadyAt(String name, String... rows) {
+    steps.awaitReadyAt(name, rows);
+  }
+
+  private void awaitMigrateJob(String name, boolean created) {
+    steps.awaitMigrateJob(name, created);
   }
 
   private static String base64(String value) {
@@ -186,37 +189,8 @@ class OperatorEndToEndTest {
     return create(name, target, IMAGE);
   }
 
-  private SchemaMigration create(String name, String target, String image) {
-    SchemaMigration resource = new SchemaMigration();
-    resource.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NAMESPACE)
-        .build());
-    SchemaMigrationSpec spec = new SchemaMigrationSpec();
-    spec.image = image;
-    spec.targetRevision = target;
-    spec.alembic.workingDir = "/app/vectis/backend";
-    spec.database = new DatabaseSpec();
-    spec.database.secretRef = new SecretRef();
-    spec.database.secretRef.name = "vectis-db-app";
-    spec.seed.command = List.of("python3", "-m", "vectis.core.seed");
-    spec.seed.workingDir = "/app";
-    resource.setSpec(spec);
-    return client.resources(SchemaMigration.class).inNamespace(NAMESPACE).resource(resource)
-        .create();
-  }
 
-  private SchemaMigration get(String name) {
-    return client.resources(SchemaMigration.class).inNamespace(NAMESPACE).withName(name).get();
-  }
 
-  private Condition condition(String name, String type) {
-    SchemaMigration resource = get(name);
-    if (resource == null || resource.getStatus() == null
-        || resource.getStatus().conditions == null) {
-      return null;
-    }
-    return resource.getStatus().conditions.stream().filter(c -> c.getType().equals(type))
-        .findFirst().orElse(null);
-  }
 
   private void awaitCondition(String name, String type, String reason) {
     await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
@@ -550,14 +524,6 @@ class OperatorEndToEndTest {
   }
 
   /** Waits until the status names a migrate Job (recorded as created, if asked). */
-  private void awaitMigrateJob(String name, boolean created) {
-    await().atMost(Duration.ofSeconds(30)).until(() -> {
-      var status = get(name).getStatus();
-      return status != null && status.activeJob != null
-          && "migrate".equals(status.activeJob.action)
-          && (!created || Boolean.TRUE.equals(status.activeJob.created));
-    });
-  }
 
   private List<String> events(String name) {
     return client.v1().events().inNamespace(NAMESPACE).list().getItems().stream()
