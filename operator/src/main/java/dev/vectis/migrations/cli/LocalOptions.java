@@ -72,11 +72,17 @@ final class LocalOptions {
     return resource;
   }
 
-  /** The database: {@code --database-url}, or the embedded one (started, to be closed). */
-  Database database() throws ResourceFile.InvalidInput, IOException {
+  /**
+   * The database: {@code --database-url}, or the embedded one (started, to be closed).
+   *
+   * @param readOnly a command that changes nothing: it creates no embedded database either
+   */
+  Database database(boolean readOnly) throws ResourceFile.InvalidInput, IOException,
+      EmbeddedDatabase.Unusable {
     if (databaseUrl != null) {
       return new Database(urlSettings(databaseUrl, passwordFile), null);
     }
+    EmbeddedDatabase.check(dataDir.toAbsolutePath(), !readOnly);
     EmbeddedDatabase embedded = EmbeddedDatabase.start(dataDir.toAbsolutePath());
     return new Database(embedded.settings(), embedded);
   }

@@ -1,12 +1,8 @@
 package dev.vectis.migrations.cli;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import dev.vectis.migrations.api.SchemaMigration;
 import dev.vectis.migrations.api.SchemaMigrationStatus;
+import dev.vectis.migrations.local.EmbeddedDatabase;
 import dev.vectis.migrations.local.LocalEngine;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -22,8 +18,6 @@ import picocli.CommandLine.Option;
         + "processes.",
         "Exit 0: Ready; 1: stalled or failed (the reason is printed); 2: bad input; 130: interrupted (where the database stands is printed)."})
 final class MigrateCommand implements Callable<Integer> {
-  enum Output { text, yaml, json }
-
   @Mixin LocalOptions local;
 
   @Option(names = "--dry-run", description = "Print the plan (steps, whether a backup would "
@@ -33,11 +27,12 @@ final class MigrateCommand implements Callable<Integer> {
   @Option(names = {"-o", "--output"}, defaultValue = "yaml",
       description = "How to print the resulting status: ${COMPLETION-CANDIDATES} "
           + "(default: ${DEFAULT-VALUE}).")
-  Output output;
+  OutputFormat output;
 
   @Override
   public Integer call() {
-    PrintStream out = System.out;
+    // With -o json|yaml, stdout holds the document and nothing else (`| jq` works).
+    PrintStream progress = output.progress();
     SchemaMigration resource;
     try {
       resource = local.resource();
@@ -45,38 +40,32 @@ final class MigrateCommand implements Callable<Integer> {
       System.err.println("migrate: " + e.getMessage());
       return Main.EXIT_USAGE;
     }
-    try (LocalOptions.Database database = local.database()) {
-      out.println("==> " + resource.getMetadata().getName() + ": " + resource.getSpec().image
+    try (LocalOptions.Database database = local.database(dryRun)) {
+      progress.println("==> " + resource.getMetadata().getName() + ": " + resource.getSpec().image
           + " -> " + resource.getSpec().targetRevision + " on " + database.describe());
-      LocalEngine.Outcome outcome = local.engine(resource, database, dryRun, out).migrate();
-      print(out, outcome.status(), output);
+      LocalEngine.Outcome outcome = local.engine(resource, database, dryRun, progress).migrate();
+      print(System.out, outcome.status(), output);
       return outcome.exitCode();
     } catch (ResourceFile.InvalidInput | IllegalArgumentException e) {
       System.err.println("migrate: " + e.getMessage());
       return Main.EXIT_USAGE;
+    } catch (EmbeddedDatabase.Unusable e) {
+      System.err.println("migrate: " + e.getMessage());
+      return e.userMistake() ? Main.EXIT_USAGE : 1;
     } catch (IOException e) {
       System.err.println("migrate: cannot start the embedded PostgreSQL: " + e.getMessage());
       return 1;
     }
   }
 
-  static void print(PrintStream out, SchemaMigrationStatus status, Output output) {
-    try {
-      if (output == Output.text) {
-        // null: the database was never read; never say "base" for that.
-        out.println("status: " + status.phase + ", at " + (status.currentRevision == null
-            ? "an unknown revision (the database could not be read)"
-            : status.currentRevision.isEmpty() ? "base" : status.currentRevision));
-        return;
-      }
-      ObjectMapper mapper = output == Output.json ? new ObjectMapper()
-          .enable(SerializationFeature.INDENT_OUTPUT)
-          : new ObjectMapper(new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-              .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
-      mapper.setSerializationInclusion(JsonInclude.Include.NON_EMPTY);
-      out.println(mapper.writeValueAsString(Map.of("status", status)).stripTrailing());
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot print the status", e);
+  static void print(PrintStream out, SchemaMigrationStatus status, OutputFormat output) {
+    if (output == OutputFormat.text) {
+      // null: the database was never read; never say "base" for that.
+      out.println("status: " + status.phase + ", at " + (status.currentRevision == null
+          ? "an unknown revision (the database could not be read)"
+          : status.currentRevision.isEmpty() ? "base" : status.currentRevision));
+      return;
     }
+    output.printDocument(out, Map.of("status", status));
   }
 }

@@ -4,15 +4,19 @@ import dev.vectis.migrations.api.PendingRevision;
 import dev.vectis.migrations.api.SchemaMigration;
 import dev.vectis.migrations.api.SchemaMigrationStatus;
 import dev.vectis.migrations.database.BackupScript;
+import dev.vectis.migrations.local.EmbeddedDatabase;
 import dev.vectis.migrations.local.LocalEngine;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
     description = {"Shows where a database stands against a SchemaMigration, without "
@@ -21,6 +25,11 @@ import picocli.CommandLine.Mixin;
         "Exit 0: shown; 1: the database cannot be read; 2: bad input."})
 final class StatusCommand implements Callable<Integer> {
   @Mixin LocalOptions local;
+
+  @Option(names = {"-o", "--output"}, defaultValue = "text",
+      description = "How to print: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}); json "
+          + "and yaml print one document and nothing else on stdout.")
+  OutputFormat output;
 
   @Override
   public Integer call() {
@@ -32,10 +41,28 @@ final class StatusCommand implements Callable<Integer> {
       System.err.println("status: " + e.getMessage());
       return Main.EXIT_USAGE;
     }
-    try (LocalOptions.Database database = local.database()) {
+    try (LocalOptions.Database database = local.database(true)) {
       Path backups = local.backupDir(database);
-      LocalEngine.Outcome outcome = local.engine(resource, database, true, out).inspectOnly();
+      LocalEngine.Outcome outcome = local.engine(resource, database, true, output.progress())
+          .inspectOnly();
       SchemaMigrationStatus status = outcome.status();
+      Optional<BackupScript.Dump> lastBackup = lastBackup(backups);
+      int exitCode = status.currentRevision == null ? 1 : 0;
+      if (output != OutputFormat.text) {
+        Map<String, Object> document = new LinkedHashMap<>();
+        document.put("name", resource.getMetadata().getName());
+        document.put("database", database.describe());
+        document.put("state", Map.of("state", outcome.decision().state().name(),
+            "reason", outcome.decision().reason().name(),
+            "message", outcome.decision().message()));
+        document.put("status", status);
+        lastBackup.ifPresent(dump -> document.put("lastBackup", Map.of(
+            "path", dump.path().toString(), "revision", dump.metadata().revision(),
+            "sizeBytes", dump.metadata().sizeBytes(), "createdAt",
+            String.valueOf(dump.metadata().createdAt()))));
+        output.printDocument(out, document);
+        return exitCode;
+      }
       row(out, "SchemaMigration", resource.getMetadata().getNamespace() + "/"
           + resource.getMetadata().getName());
       row(out, "Database", database.describe());
@@ -52,12 +79,15 @@ final class StatusCommand implements Callable<Integer> {
       for (PendingRevision revision : pending) {
         row(out, "", revision.revision + "  " + revision.message);
       }
-      row(out, "Last backup", lastBackup(backups).map(StatusCommand::describe).orElse("none of "
+      row(out, "Last backup", lastBackup.map(StatusCommand::describe).orElse("none of "
           + "this database in " + backups));
-      return status.currentRevision == null ? 1 : 0;
+      return exitCode;
     } catch (ResourceFile.InvalidInput | IllegalArgumentException e) {
       System.err.println("status: " + e.getMessage());
       return Main.EXIT_USAGE;
+    } catch (EmbeddedDatabase.Unusable e) {
+      System.err.println("status: " + e.getMessage());
+      return e.userMistake() ? Main.EXIT_USAGE : 1;
     } catch (IOException e) {
       System.err.println("status: cannot start the embedded PostgreSQL: " + e.getMessage());
       return 1;

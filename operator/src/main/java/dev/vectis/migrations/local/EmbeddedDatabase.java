@@ -5,7 +5,11 @@ import dev.vectis.migrations.database.ConnectionSettings;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
 
 /**
@@ -24,6 +28,82 @@ public final class EmbeddedDatabase implements AutoCloseable {
       stopQuietly();
     }, "embedded-postgres-stop");
     Runtime.getRuntime().addShutdownHook(shutdownHook);
+  }
+
+  /** Why a data directory cannot be used, in one line naming it and the fix. */
+  public static final class Unusable extends Exception {
+    private final boolean userMistake;
+
+    Unusable(String message, boolean userMistake) {
+      super(message);
+      this.userMistake = userMistake;
+    }
+
+    /** A wrong path (exit 2) rather than a directory busy right now (exit 1). */
+    public boolean userMistake() {
+      return userMistake;
+    }
+  }
+
+  /**
+   * Checks a data directory before starting on it: one that holds other files, or that
+   * another run uses now, is refused with one line; a missing one too when {@code mayCreate}
+   * is false (read-only commands create nothing).
+   */
+  public static void check(Path dataDirectory, boolean mayCreate) throws Unusable {
+    boolean initialised = Files.exists(dataDirectory.resolve("PG_VERSION"));
+    if (!initialised && !mayCreate) {
+      throw new Unusable("--data-dir " + dataDirectory + ": no embedded PostgreSQL there, and "
+          + "this command changes nothing (it creates none); run migrate first, or give "
+          + "--database-url", true);
+    }
+    if (!initialised && Files.isDirectory(dataDirectory) && !isEmpty(dataDirectory)) {
+      throw new Unusable("--data-dir " + dataDirectory + ": not a PostgreSQL data directory "
+          + "(it holds other files); give a new or empty directory", true);
+    }
+    if (initialised && lockedByAnotherRun(dataDirectory.resolve("epg-lock"))) {
+      throw new Unusable("--data-dir " + dataDirectory + " is in use" + serverPid(dataDirectory)
+          + " by another migrate or status; wait for it to end, or give another --data-dir",
+          false);
+    }
+  }
+
+  private static boolean isEmpty(Path directory) {
+    try (var entries = Files.list(directory)) {
+      return entries.findAny().isEmpty();
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static boolean lockedByAnotherRun(Path lockFile) {
+    if (!Files.exists(lockFile)) {
+      return false;
+    }
+    try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.WRITE)) {
+      FileLock lock = channel.tryLock();
+      if (lock == null) {
+        return true;
+      }
+      lock.release();
+      return false;
+    } catch (OverlappingFileLockException inThisProcess) {
+      return true;
+    } catch (IOException unreadable) {
+      return false; // the server's own start says what is wrong
+    }
+  }
+
+  /** " (PostgreSQL process N)" from postmaster.pid, when that process runs. */
+  private static String serverPid(Path dataDirectory) {
+    try {
+      String first = Files.readAllLines(dataDirectory.resolve("postmaster.pid")).get(0).strip();
+      long pid = Long.parseLong(first);
+      return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).isPresent()
+          ? " (PostgreSQL process " + pid + ")" : "";
+    } catch (IOException | RuntimeException e) {
+      return "";
+    }
   }
 
   public static EmbeddedDatabase start(Path dataDirectory) throws IOException {

@@ -29,11 +29,14 @@ class LocalModeTest {
 
   private String stdout;
   private String stderr;
+  /** What a person at the terminal sees: progress (stderr with -o yaml|json) and stdout. */
+  private String printed;
 
   private int run(String... args) {
     CapturedRun run = CapturedRun.of("", args);
     stdout = run.stdout();
     stderr = run.stderr();
+    printed = stderr + stdout;
     return run.exitCode();
   }
 
@@ -84,18 +87,18 @@ class LocalModeTest {
     Path data = work.resolve("pg");
     int exit = local("migrate", null, resource, vectis(), "--data-dir", data.toString());
     assertThat(exit).as(stdout + stderr).isZero();
-    assertThat(stdout).contains("Running upgrade c9d8e7f6a5b4 -> 5731d674e022, multi_currency",
+    assertThat(printed).contains("Running upgrade c9d8e7f6a5b4 -> 5731d674e022, multi_currency",
         "seed: 19 rows inserted", "==> Ready: the database is at " + HEAD, "phase: Ready",
         "currentRevision: " + HEAD);
 
     exit = local("migrate", null, resource, vectis(), "--data-dir", data.toString());
     assertThat(exit).isZero();
-    assertThat(stdout).as("the same database, nothing to run").doesNotContain("Running upgrade",
+    assertThat(printed).as("the same database, nothing to run").doesNotContain("Running upgrade",
         "migration lock", "seed:").contains("==> Ready: the database is at " + HEAD);
 
     exit = local("status", null, resource, vectis(), "--data-dir", data.toString());
     assertThat(exit).isZero();
-    assertThat(stdout).contains("Current          " + HEAD, "Pending          none",
+    assertThat(printed).contains("Current          " + HEAD, "Pending          none",
         "Target           head -> " + HEAD);
   }
 
@@ -107,7 +110,7 @@ class LocalModeTest {
 
     Path status = resource("head");
     assertThat(local("status", db, status, vectis())).isZero();
-    assertThat(stdout).contains("Pending          3 revisions",
+    assertThat(printed).contains("Pending          3 revisions",
         "b7c4e9a1d2f3  add_audit_log", "c9d8e7f6a5b4  merge_branches");
     assertThat(versionRows(db)).as("status changes nothing").containsExactly("a3e2f1b8c9d4");
 
@@ -115,7 +118,7 @@ class LocalModeTest {
     db.execute("INSERT INTO alembic_version VALUES ('" + MERGE + "')");
     assertThat(local("migrate", db, resource("+1"), vectis(), "-o", "text")).isZero();
     assertThat(versionRows(db)).containsExactly(HEAD);
-    assertThat(stdout).contains("Running upgrade c9d8e7f6a5b4 -> 5731d674e022");
+    assertThat(printed).contains("Running upgrade c9d8e7f6a5b4 -> 5731d674e022");
   }
 
   @Test
@@ -126,14 +129,14 @@ class LocalModeTest {
         + "effective_from) VALUES ('EUR', 'USD', 1.08, now())");
 
     assertThat(local("migrate", db, resource("a3e2f1b8c9d4"), vectis())).isEqualTo(1);
-    assertThat(stdout).contains("Stalled (DowngradeNotAllowed): target a3e2f1b8c9d4 is behind "
+    assertThat(printed).contains("Stalled (DowngradeNotAllowed): target a3e2f1b8c9d4 is behind "
         + "the database", "reason: DowngradeNotAllowed");
     assertThat(versionRows(db)).containsExactly(HEAD);
     assertThat(work.resolve("backups")).doesNotExist();
 
     Path allowed = resource("a3e2f1b8c9d4", "downgrade: {allow: true}");
     assertThat(local("migrate", db, allowed, vectis(), "--dry-run")).isZero();
-    assertThat(stdout).contains("(dry run) a verified backup would be written",
+    assertThat(printed).contains("(dry run) a verified backup would be written",
         "(dry run) alembic downgrade a3e2f1b8c9d4 would run 2 steps:", "nothing was changed");
     assertThat(versionRows(db)).containsExactly(HEAD);
 
@@ -145,7 +148,7 @@ class LocalModeTest {
     try (Stream<Path> files = Files.list(dumps)) {
       Path dump = files.filter(f -> f.toString().endsWith(".dump")).findFirst().orElseThrow();
       assertThat(dump.getFileName().toString()).endsWith("-" + HEAD + ".dump");
-      assertThat(stdout).contains("backup " + dump, "verified", "lastBackup:",
+      assertThat(printed).contains("backup " + dump, "verified", "lastBackup:",
           "direction: downgrade");
 
       assertThat(run("restore", "--dump", dump.toString(), "--pg-restore",
@@ -162,7 +165,7 @@ class LocalModeTest {
     Path project = copyOfVectis(List.of("c9d8e7f6a5b4_merge_branches.py",
         "5731d674e022_multi_currency.py"));
     assertThat(local("migrate", db, resource("head"), project)).isEqualTo(1);
-    assertThat(stdout).contains("Stalled (MultipleHeads)",
+    assertThat(printed).contains("Stalled (MultipleHeads)",
         "alembic merge heads -m \"merge_branches\"");
     assertThat(db.tableExists("alembic_version")).isFalse();
 
@@ -176,7 +179,7 @@ class LocalModeTest {
     db.execute("CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY)");
     db.execute("INSERT INTO alembic_version VALUES ('ffffeeee0000')");
     assertThat(local("migrate", db, resource("head"), vectis())).isEqualTo(1);
-    assertThat(stdout).contains("Stalled (UnknownRevision): the database is at ffffeeee0000, "
+    assertThat(printed).contains("Stalled (UnknownRevision): the database is at ffffeeee0000, "
         + "which the scripts of registry.example.com/vectis/backend:1.14.0 do not contain");
     assertThat(versionRows(db)).containsExactly("ffffeeee0000");
   }
@@ -203,12 +206,12 @@ class LocalModeTest {
             op.execute("ALTER TABLE orders_v2 RENAME TO no_such_table")
         """);
     assertThat(local("migrate", db, resource("head"), project)).isEqualTo(1);
-    assertThat(stdout).contains("Stalled (MigrationFailed): alembic upgrade head failed (exit 1)",
+    assertThat(printed).contains("Stalled (MigrationFailed): alembic upgrade head failed (exit 1)",
         "relation \"no_such_table\" does not exist");
     assertThat(db.tableExists("alembic_version")).as("PostgreSQL rolled the whole run back")
         .isFalse();
     assertThat(db.tableExists("orders")).isFalse();
-    assertThat(stdout).doesNotContain(":" + db.password() + "@");
+    assertThat(printed).doesNotContain(":" + db.password() + "@");
   }
 
   @Test
@@ -259,7 +262,7 @@ class LocalModeTest {
         vectis().toString(), "--python", ExternalTools.python().toString(), "--database-url",
         "postgresql://app:topsecret@127.0.0.1:" + closedPort + "/vectis");
     assertThat(exit).isEqualTo(1);
-    assertThat(stdout).contains("Not ready (WaitingForDatabase): cannot reach PostgreSQL at "
+    assertThat(printed).contains("Not ready (WaitingForDatabase): cannot reach PostgreSQL at "
         + "127.0.0.1:" + closedPort).doesNotContain("topsecret");
   }
 
@@ -286,7 +289,7 @@ class LocalModeTest {
         List.of(), Map.of(dev.vectis.migrations.testing.VectisProject.VERSIONS
             + "f5f5f5f5f5f5_half_applied.py", revision));
     assertThat(local("migrate", db, resource("head"), project, "-o", "text")).isEqualTo(1);
-    assertThat(stdout).contains("Stalled (MigrationFailed): alembic upgrade head failed (exit 1) "
+    assertThat(printed).contains("Stalled (MigrationFailed): alembic upgrade head failed (exit 1) "
         + "in revision f5f5f5f5f5f5 (half_applied)", "UniqueViolation",
         "DETAIL: Key (v)=(1) is duplicated.", "[SQL: CREATE UNIQUE INDEX CONCURRENTLY ix_half",
         // The autocommit block committed the revisions before it too.
@@ -296,5 +299,63 @@ class LocalModeTest {
     assertThat(db.tableExists("half_applied")).as("committed by the autocommit block").isTrue();
     assertThat(db.count("SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = "
         + "i.indexrelid WHERE c.relname = 'ix_half' AND NOT i.indisvalid")).isEqualTo(1);
+  }
+
+  /** `-o json|yaml`: stdout is one document and nothing else, on success and on a stall. */
+  @Test
+  void withOutputJsonStdoutIsTheDocumentAlone(TestDatabase db) throws Exception {
+    var json = new com.fasterxml.jackson.databind.ObjectMapper();
+    assertThat(local("migrate", db, resource("head"), vectis(), "-o", "json")).isZero();
+    assertThat(json.readTree(stdout).at("/status/phase").asText()).isEqualTo("Ready");
+    assertThat(stderr).contains("==> Ready: the database is at " + HEAD);
+
+    assertThat(local("migrate", db, resource("a3e2f1b8c9d4"), vectis(), "-o", "json"))
+        .isEqualTo(1);
+    assertThat(json.readTree(stdout).at("/status/conditions").toString())
+        .contains("DowngradeNotAllowed");
+
+    assertThat(local("status", db, resource("head"), vectis(), "-o", "json")).isZero();
+    var status = json.readTree(stdout);
+    assertThat(status.at("/state/reason").asText()).isEqualTo("AtTarget");
+    assertThat(status.at("/status/currentRevision").asText()).isEqualTo(HEAD);
+
+    assertThat(local("status", db, resource("head"), vectis(), "-o", "yaml")).isZero();
+    assertThat(new com.fasterxml.jackson.databind.ObjectMapper(
+        new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readTree(stdout)
+        .at("/status/currentRevision").asText()).isEqualTo(HEAD);
+  }
+
+  /** status and --dry-run change nothing: a mistyped --data-dir is said, not created. */
+  @Test
+  void readOnlyCommandsCreateNoEmbeddedDatabase() throws IOException {
+    Path missing = work.resolve("typo/pg");
+    assertThat(local("status", null, resource("head"), vectis(), "--data-dir",
+        missing.toString())).isEqualTo(2);
+    assertThat(stderr.strip()).isEqualTo("status: --data-dir " + missing + ": no embedded "
+        + "PostgreSQL there, and this command changes nothing (it creates none); run migrate "
+        + "first, or give --database-url");
+    assertThat(local("migrate", null, resource("head"), vectis(), "--data-dir",
+        missing.toString(), "--dry-run")).isEqualTo(2);
+    assertThat(stderr).contains("no embedded PostgreSQL there");
+    assertThat(work.resolve("typo")).doesNotExist();
+  }
+
+  @Test
+  void aDataDirectoryThatHoldsOtherFilesOrIsInUseIsOneLine() throws Exception {
+    Path notData = Files.createDirectories(work.resolve("photos"));
+    Files.writeString(notData.resolve("cat.jpg"), "meow");
+    assertThat(local("migrate", null, resource("head"), vectis(), "--data-dir",
+        notData.toString())).isEqualTo(2);
+    assertThat(stderr.strip()).isEqualTo("migrate: --data-dir " + notData + ": not a "
+        + "PostgreSQL data directory (it holds other files); give a new or empty directory");
+
+    Path data = work.resolve("pg");
+    try (var running = dev.vectis.migrations.local.EmbeddedDatabase.start(data)) {
+      assertThat(local("status", null, resource("head"), vectis(), "--data-dir",
+          data.toString())).isEqualTo(1);
+      assertThat(stderr.strip()).startsWith("status: --data-dir " + data + " is in use")
+          .contains("(PostgreSQL process ").endsWith("by another migrate or status; wait for "
+              + "it to end, or give another --data-dir").doesNotContain("\n");
+    }
   }
 }
