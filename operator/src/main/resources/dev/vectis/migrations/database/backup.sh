@@ -12,12 +12,15 @@
 # BACKUP_RETAIN    how many of this database's dumps to keep (>= 1), or "all"
 # BACKUP_METADATA  the metadata as a JSON object; the script adds file, sizeBytes, sha256,
 #                  pgDumpVersion and createdAt, and writes it to <dump>.json
-# PG_DUMP, PG_RESTORE  the programs (default: pg_dump and pg_restore on PATH)
+# PG_DUMP, PG_RESTORE, PSQL  the programs (default: pg_dump, pg_restore and psql on PATH)
+#
+# Exit codes: 2 bad input; 78 this pg_dump is older than the server (nothing was dumped).
 set -eu
 umask 077  # dumps hold the whole database: 0600 files, 0700 directories
 
 PG_DUMP="${PG_DUMP:-pg_dump}"
 PG_RESTORE="${PG_RESTORE:-pg_restore}"
+PSQL="${PSQL:-psql}"
 
 # A full read: pg_restore writes the whole archive as SQL to /dev/null, so every data block
 # is read and decompressed (--list reads only the table of contents, which a dump cut short
@@ -44,6 +47,33 @@ stop_with_parent() {
   (while kill -0 "$parent" 2>/dev/null; do sleep 1; done; kill -TERM "$self" 2>/dev/null) \
     < /dev/null > /dev/null 2>&1 &
   watcher=$!
+}
+
+# pg_dump refuses a server of a newer major than its own; say so in one line, with the fix,
+# before anything is written. The server's version comes from psql with the same connection
+# options; without psql (or a connection) there is nothing to compare, and pg_dump decides.
+check_pg_dump_version() {
+  dump_version=$("$PG_DUMP" --version 2>/dev/null | sed -n 's/^pg_dump ([^)]*) \([0-9][0-9.]*\).*/\1/p')
+  command -v "$PSQL" > /dev/null 2>&1 || return 0
+  server=$("$PSQL" --no-psqlrc --no-align --tuples-only --quiet --no-password \
+    ${PGHOST:+--host="$PGHOST"} ${PGPORT:+--port="$PGPORT"} ${PGUSER:+--username="$PGUSER"} \
+    ${PGDATABASE:+--dbname="$PGDATABASE"} \
+    --command="SELECT current_setting('server_version_num') || ' ' || current_setting('server_version')" \
+    2>/dev/null) || return 0
+  server_num=${server%% *}
+  server_version=${server#* }
+  server_version=${server_version%% *}
+  case "$server_num" in ''|*[!0-9]*) return 0 ;; esac
+  server_major=$((server_num / 10000))
+  dump_major=${dump_version%%.*}
+  case "$dump_major" in ''|*[!0-9]*) return 0 ;; esac
+  if [ "$dump_major" -lt "$server_major" ]; then
+    echo "backup: pg_dump $dump_version cannot dump a PostgreSQL $server_major server" \
+      "($server_version): use pg_dump $server_major or newer (install postgresql-client-$server_major" \
+      "and pass --pg-dump in local mode, or set spec.backup.image to postgres:$server_major-alpine);" \
+      "nothing was dumped" >&2
+    exit 78
+  fi
 }
 
 json_escape() {
@@ -75,6 +105,7 @@ if [ -L "$BACKUP_DIR" ]; then
   echo "backup: $BACKUP_DIR is a symbolic link; refusing to write through it" >&2
   exit 2
 fi
+check_pg_dump_version
 mkdir -p "$BACKUP_DIR"
 if [ -L "$BACKUP_DIR" ] || [ ! -d "$BACKUP_DIR" ]; then
   echo "backup: $BACKUP_DIR is not a directory" >&2
