@@ -4,6 +4,11 @@ import static dev.vectis.migrations.testing.VectisProject.HEAD;
 import static dev.vectis.migrations.testing.VectisProject.versionRows;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.vectis.migrations.api.ActiveJob;
+import dev.vectis.migrations.api.DatabaseSpec;
+import dev.vectis.migrations.api.SchemaMigration;
+import dev.vectis.migrations.api.SchemaMigrationSpec;
+import dev.vectis.migrations.api.SchemaMigrationStatus;
 import dev.vectis.migrations.api.SslMode;
 import dev.vectis.migrations.database.AdvisoryLock;
 import dev.vectis.migrations.database.BackupScript;
@@ -11,12 +16,22 @@ import dev.vectis.migrations.database.ConnectionSettings;
 import dev.vectis.migrations.database.DatabaseIdentity;
 import dev.vectis.migrations.database.DatabaseProblem;
 import dev.vectis.migrations.database.VersionTableReader;
+import dev.vectis.migrations.jobs.JobFactory;
 import dev.vectis.migrations.jobs.LockedCommand;
 import dev.vectis.migrations.local.ProcessRunner;
+import dev.vectis.migrations.plan.Action;
+import dev.vectis.migrations.plan.ActionResult;
+import dev.vectis.migrations.plan.DatabaseState;
+import dev.vectis.migrations.plan.Outcomes;
 import dev.vectis.migrations.testing.ExternalTools;
 import dev.vectis.migrations.testing.PostgresServer;
 import dev.vectis.migrations.testing.ProjectPaths;
 import dev.vectis.migrations.testing.TestDatabase;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -107,6 +122,82 @@ class PostgresMatrixTest {
     cli.local("status", db, cli.resource("head"), project);
     assertThat(cli.stdout()).contains(pgDump >= major ? "Current          " + PINNED + ",b7c4e9a1d2f3"
         : "Current          " + HEAD);
+  }
+
+  /**
+   * The operator's backup Job, its container run here as the kubelet stand-in runs it, with
+   * {@code spec.backup.image} pinned to PostgreSQL 15's image (this machine's pg_dump): on a
+   * newer server it dumps nothing, and what it printed becomes the status's reason.
+   */
+  @ParameterizedTest(name = "PostgreSQL {0}")
+  @MethodSource("majors")
+  void theBackupJobsPgDumpMustBeAsNewAsTheServer(int major) throws Exception {
+    TestDatabase db = PostgresServer.of(major).newDatabaseOwnedBy("matrix_job", "job-pw");
+    db.execute("CREATE TABLE kept (id integer)");
+    SchemaMigration resource = new SchemaMigration();
+    resource.setMetadata(new ObjectMetaBuilder().withName("vectis-backend").withNamespace("shop")
+        .withUid("6f1c0e8e-1b7a-4c55-9e0d-3a4b5c6d7e8f").withGeneration(2L).build());
+    SchemaMigrationSpec spec = new SchemaMigrationSpec();
+    spec.image = "registry.example.com/vectis/backend:1.14.0";
+    spec.database = new DatabaseSpec();
+    spec.database.cnpgCluster = "vectis-db";
+    spec.backup.image = "postgres:" + localPgDumpMajor() + "-alpine";
+    resource.setSpec(spec);
+    Job job = JobFactory.backup(resource, new Action.BackUp(List.of(HEAD)),
+        new JobFactory.DatabaseAccess(db.settings(), "vectis-db-app", "password", "public"),
+        spec.backup.image, "vectis-backend-backups");
+    Container container = job.getSpec().getTemplate().getSpec().getContainers().get(0);
+    Path volume = Files.createDirectories(work.resolve("volume"));
+    Map<String, String> env = new HashMap<>();
+    for (EnvVar variable : container.getEnv()) {
+      String value = variable.getValueFrom() != null ? db.password() : variable.getValue();
+      if (variable.getName().equals("BACKUP_DIR")) {
+        value = volume + value.substring(JobFactory.BACKUP_MOUNT.length());
+      }
+      if (!variable.getName().equals("HOME")) {
+        env.put(variable.getName(), value);
+      }
+    }
+    ProcessRunner.Result ran = ProcessRunner.run(volume, env, Duration.ofMinutes(2),
+        container.getCommand());
+    String log = db.settings().masker().mask(ran.output());
+
+    SchemaMigrationStatus status = new SchemaMigrationStatus();
+    status.activeJob = new ActiveJob();
+    status.activeJob.name = job.getMetadata().getName();
+    status.activeJob.action = "backup";
+    status.activeJob.image = spec.backup.image;
+    status.activeJob.from = HEAD;
+    status.activeJob.to = HEAD;
+    ActionResult result = ran.succeeded()
+        ? new ActionResult(ActionResult.Ending.EXITED, 0, log, BackupScript.parse(log)
+            .map(r -> new ActionResult.Backup(r.path(), r.sizeBytes(), r.sha256()))
+            .orElse(null))
+        : ActionResult.exited(ran.exitCode(), log);
+    Outcomes.Recorded recorded = Outcomes.finished(status, result,
+        new DatabaseState.Rows(List.of(HEAD)), 2, "2026-11-30T08:00:00Z");
+
+    if (localPgDumpMajor() >= major) {
+      assertThat(ran.exitCode()).as(log).isZero();
+      assertThat(recorded.kind()).isEqualTo(Outcomes.Kind.SUCCEEDED);
+      assertThat(status.lastBackup.revision).isEqualTo(HEAD);
+    } else {
+      assertThat(ran.exitCode()).as(log).isEqualTo(BackupScript.PG_DUMP_TOO_OLD_EXIT);
+      assertThat(log.strip()).as("one line").doesNotContain("\n")
+          .startsWith("backup: pg_dump " + localPgDumpMajor() + ".")
+          .contains("cannot dump a PostgreSQL " + major + " server",
+              "set spec.backup.image to postgres:" + major + "-alpine");
+      assertThat(recorded.kind()).isEqualTo(Outcomes.Kind.FAILED);
+      Condition stalled = status.conditions.stream()
+          .filter(c -> c.getType().equals("Stalled")).findFirst().orElseThrow();
+      assertThat(stalled.getReason()).isEqualTo("BackupFailed");
+      assertThat(stalled.getMessage()).contains("(exit " + BackupScript.PG_DUMP_TOO_OLD_EXIT
+          + "): backup: pg_dump " + localPgDumpMajor() + ".", "PostgreSQL " + major);
+      assertThat(status.lastBackup).isNull();
+      try (Stream<Path> files = Files.walk(volume)) {
+        assertThat(files.filter(Files::isRegularFile)).as("nothing written").isEmpty();
+      }
+    }
   }
 
   private static List<Path> dumpsIn(Path directory) throws IOException {

@@ -133,9 +133,15 @@ public abstract class PostgresServer {
   public synchronized void createPasswordRole(String role, String password) {
     try (Connection admin = admin(); Statement statement = admin.createStatement()) {
       requirePasswords(statement, role);
-      statement.execute("DROP ROLE IF EXISTS " + role);
       statement.execute("SET password_encryption = 'scram-sha-256'");
-      statement.execute("CREATE ROLE " + role + " LOGIN PASSWORD '" + password + "'");
+      boolean exists;
+      try (var found = statement.executeQuery("SELECT 1 FROM pg_roles WHERE rolname = '"
+          + role + "'")) {
+        exists = found.next();
+      }
+      // An existing role may own a database of an earlier test: give it the new password.
+      statement.execute((exists ? "ALTER ROLE " : "CREATE ROLE ") + role + " LOGIN PASSWORD '"
+          + password + "'");
     } catch (SQLException | IOException e) {
       throw new IllegalStateException("cannot create the password role " + role
           + " on PostgreSQL " + major, e);
