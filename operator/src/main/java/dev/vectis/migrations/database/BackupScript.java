@@ -31,6 +31,11 @@ public final class BackupScript {
   /** Our dump names; nothing else in a backup directory is ever read as a dump or removed. */
   public static final Pattern DUMP_NAME =
       Pattern.compile("[0-9]{8}T[0-9]{6}Z-[A-Za-z0-9_.]+\\.dump");
+  /**
+   * The script's exit code when its pg_dump is of an older major than the server (pg_dump
+   * cannot dump a newer server): it printed one line naming both versions, and dumped nothing.
+   */
+  public static final int PG_DUMP_TOO_OLD_EXIT = 78;
   /** Retention value that keeps every dump (restore's safety dumps). */
   public static final String RETAIN_ALL = "all";
 

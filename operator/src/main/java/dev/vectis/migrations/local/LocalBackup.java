@@ -104,13 +104,23 @@ public final class LocalBackup {
     Map<String, String> env = DatabaseEnvironment.of(settings, System.getenv());
     env.put("PG_DUMP", pgDump.toString());
     env.put("PG_RESTORE", pgRestoreBeside(pgDump).toString());
+    // psql tells the script the server's version before it dumps (see backup.sh); the one
+    // beside pg_dump, else the one on PATH.
+    Path psql = besidePgDump(pgDump, "psql");
+    if (psql.getParent() != null && Files.isExecutable(psql)) {
+      env.put("PSQL", psql.toString());
+    }
     return env;
   }
 
   /** pg_restore in the directory of {@code pgDump} (or the one on PATH). */
   public static Path pgRestoreBeside(Path pgDump) {
+    return besidePgDump(pgDump, "pg_restore");
+  }
+
+  private static Path besidePgDump(Path pgDump, String program) {
     Path parent = pgDump.getParent();
-    return parent == null ? Path.of("pg_restore") : parent.resolve("pg_restore");
+    return parent == null ? Path.of(program) : parent.resolve(program);
   }
 
   private static String namespace(SchemaMigration resource) {

@@ -12,12 +12,15 @@
 # BACKUP_RETAIN    how many of this database's dumps to keep (>= 1), or "all"
 # BACKUP_METADATA  the metadata as a JSON object; the script adds file, sizeBytes, sha256,
 #                  pgDumpVersion and createdAt, and writes it to <dump>.json
-# PG_DUMP, PG_RESTORE  the programs (default: pg_dump and pg_restore on PATH)
+# PG_DUMP, PG_RESTORE, PSQL  the programs (default: pg_dump, pg_restore and psql on PATH)
+#
+# Exit codes: 2 bad input; 78 this pg_dump is older than the server (nothing was dumped).
 set -eu
 umask 077  # dumps hold the whole database: 0600 files, 0700 directories
 
 PG_DUMP="${PG_DUMP:-pg_dump}"
 PG_RESTORE="${PG_RESTORE:-pg_restore}"
+PSQL="${PSQL:-psql}"
 
 # A full read: pg_restore writes the whole archive as SQL to /dev/null, so every data block
 # is read and decompressed (--list reads only the table of contents, which a dump cut short
@@ -44,6 +47,44 @@ stop_with_parent() {
   (while kill -0 "$parent" 2>/dev/null; do sleep 1; done; kill -TERM "$self" 2>/dev/null) \
     < /dev/null > /dev/null 2>&1 &
   watcher=$!
+}
+
+# Runs "$@" in the background, its output into $check_out: a signal (or the end of the
+# process that started the backup) stops it like the dump itself.
+run_checked() {
+  "$@" > "$check_out" 2>/dev/null &
+  dump_pid=$!
+  if wait "$dump_pid"; then dump_pid=""; else dump_pid=""; return 1; fi
+}
+
+# pg_dump refuses a server of a newer major than its own; say so in one line, with the fix,
+# before anything is written. The server's version comes from psql with the same connection
+# options; without psql (or a connection) there is nothing to compare, and pg_dump decides.
+check_pg_dump_version() {
+  command -v "$PSQL" > /dev/null 2>&1 || return 0
+  check_out=$(mktemp "${TMPDIR:-/tmp}/backup-check.XXXXXXXX") || return 0
+  run_checked "$PG_DUMP" --version || return 0
+  dump_version=$(sed -n 's/^pg_dump ([^)]*) \([0-9][0-9.]*\).*/\1/p' "$check_out")
+  run_checked "$PSQL" --no-psqlrc --no-align --tuples-only --quiet --no-password \
+    ${PGHOST:+--host="$PGHOST"} ${PGPORT:+--port="$PGPORT"} ${PGUSER:+--username="$PGUSER"} \
+    ${PGDATABASE:+--dbname="$PGDATABASE"} \
+    --command="SELECT current_setting('server_version_num') || ' ' || current_setting('server_version')" \
+    || return 0
+  server=$(cat "$check_out")
+  server_num=${server%% *}
+  server_version=${server#* }
+  server_version=${server_version%% *}
+  case "$server_num" in ''|*[!0-9]*) return 0 ;; esac
+  server_major=$((server_num / 10000))
+  dump_major=${dump_version%%.*}
+  case "$dump_major" in ''|*[!0-9]*) return 0 ;; esac
+  if [ "$dump_major" -lt "$server_major" ]; then
+    echo "backup: pg_dump $dump_version cannot dump a PostgreSQL $server_major server" \
+      "($server_version): use pg_dump $server_major or newer (install postgresql-client-$server_major" \
+      "and pass --pg-dump in local mode, or set spec.backup.image to postgres:$server_major-alpine);" \
+      "nothing was dumped" >&2
+    exit 78
+  fi
 }
 
 json_escape() {
@@ -75,6 +116,19 @@ if [ -L "$BACKUP_DIR" ]; then
   echo "backup: $BACKUP_DIR is a symbolic link; refusing to write through it" >&2
   exit 2
 fi
+# From here on a signal, or the end of the process that started the backup, stops it and
+# whatever it runs.
+dump_pid=""
+watcher=""
+check_out=""
+trap 'stop_children; rm -f ${check_out:+"$check_out"}' EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+stop_with_parent
+check_pg_dump_version
+rm -f ${check_out:+"$check_out"}
+check_out=""
 mkdir -p "$BACKUP_DIR"
 if [ -L "$BACKUP_DIR" ] || [ ! -d "$BACKUP_DIR" ]; then
   echo "backup: $BACKUP_DIR is not a directory" >&2
@@ -86,12 +140,7 @@ fi
 tmp=$(mktemp "$BACKUP_DIR/.backup.XXXXXXXX")
 meta_tmp=""
 orphan=""
-dump_pid=""
-watcher=""
 trap 'stop_children; rm -f "$tmp" ${meta_tmp:+"$meta_tmp"} ${orphan:+"$orphan"}' EXIT
-trap 'exit 129' HUP
-trap 'exit 130' INT
-trap 'exit 143' TERM
 # Leftovers of interrupted runs: our pattern, regular files, not written to since ours was
 # created (a dump in progress keeps its file's time moving).
 find "$BACKUP_DIR" -maxdepth 1 -type f -name '.backup.*' ! -newer "$tmp" ! -name "${tmp##*/}" \
@@ -104,7 +153,6 @@ created=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 "$PG_DUMP" --format=custom --no-password --file="$tmp" ${PGHOST:+--host="$PGHOST"} \
   ${PGPORT:+--port="$PGPORT"} ${PGUSER:+--username="$PGUSER"} ${PGDATABASE:+--dbname="$PGDATABASE"} &
 dump_pid=$!
-stop_with_parent
 wait "$dump_pid"
 dump_pid=""
 verify "$tmp"

@@ -14,7 +14,6 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -31,50 +30,34 @@ class LocalModeTest {
   private String stderr;
   /** What a person at the terminal sees: progress (stderr with -o yaml|json) and stdout. */
   private String printed;
+  private LocalCli cli;
 
   private int run(String... args) {
-    CapturedRun run = CapturedRun.of("", args);
-    stdout = run.stdout();
-    stderr = run.stderr();
-    printed = stderr + stdout;
-    return run.exitCode();
+    return captured(cli().run(args));
   }
 
   /** migrate or status against the test database, with Debian's Python and pg_dump. */
   private int local(String command, TestDatabase db, Path resource, Path project,
       String... more) {
-    List<String> args = new ArrayList<>(List.of(command, "-f", resource.toString(),
-        "--project-dir", project.toString(), "--python", ExternalTools.python().toString(),
-        "--backup-dir", work.resolve("backups").toString(), "--state-dir",
-        work.resolve("state").toString()));
-    if (command.equals("migrate")) {
-      args.addAll(List.of("--pg-dump", ExternalTools.pgDump().toString()));
-    }
-    if (db != null) {
-      args.addAll(List.of("--database-url", "postgresql://" + db.user() + ":" + db.password()
-          + "@localhost:" + db.port() + "/" + db.name() + "?sslmode=disable"));
-    }
-    args.addAll(List.of(more));
-    return run(args.toArray(String[]::new));
+    return captured(cli().local(command, db, resource, project, more));
   }
 
   private Path resource(String target, String... extraSpec) throws IOException {
-    StringBuilder yaml = new StringBuilder("""
-        apiVersion: migrations.vectis.dev/v1alpha1
-        kind: SchemaMigration
-        metadata: {name: vectis-backend, namespace: shop}
-        spec:
-          image: registry.example.com/vectis/backend:1.14.0
-          alembic: {workingDir: /app/vectis/backend}
-          database: {secretRef: {name: vectis-db-app}}
-        """);
-    yaml.append("  targetRevision: \"").append(target).append("\"\n");
-    for (String line : extraSpec) {
-      yaml.append("  ").append(line).append('\n');
+    return cli().resource(target, extraSpec);
+  }
+
+  private LocalCli cli() {
+    if (cli == null) {
+      cli = new LocalCli(work);
     }
-    Path file = work.resolve("smig-" + Math.abs(yaml.toString().hashCode()) + ".yaml");
-    Files.writeString(file, yaml);
-    return file;
+    return cli;
+  }
+
+  private int captured(int exit) {
+    stdout = cli.stdout();
+    stderr = cli.stderr();
+    printed = stderr + stdout;
+    return exit;
   }
 
   private static Path vectis() {

@@ -26,6 +26,8 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Local mode's safety promises, each tried the way a user breaks it by accident: two runs
@@ -324,14 +326,22 @@ class LocalSafetyTest {
     assertThat(versionRows(other)).as("the other database").containsExactly(HEAD);
   }
 
-  /** kill -9 of the CLI mid-backup: the backup stops too; nothing outlives the CLI. */
-  @Test
-  void aKilledCliLeavesNoBackupRunning(TestDatabase db) throws Exception {
+  /**
+   * kill -9 of the CLI mid-backup: the backup stops too; nothing outlives the CLI. Killed
+   * while pg_dump dumps, and while the backup asks pg_dump its version (the check that it is
+   * not older than the server, before the dump).
+   */
+  @ParameterizedTest(name = "killed during the {0}")
+  @ValueSource(strings = {"dump", "version check"})
+  void aKilledCliLeavesNoBackupRunning(String phase, TestDatabase db) throws Exception {
     alembic(db, "upgrade", "head");
     Path slowDump = work.resolve("bin/pg_dump");
     Files.createDirectories(slowDump.getParent());
     // A pg_dump that takes its time (and, like the real one, stops on SIGTERM).
-    Files.writeString(slowDump, "#!/bin/sh\ntrap 'kill $!; exit 143' TERM\nsleep 8 & wait $!\n"
+    Files.writeString(slowDump, "#!/bin/sh\n"
+        + (phase.equals("dump") ? "[ \"$1\" != --version ] || exec " + ExternalTools.pgDump()
+            + " --version\n" : "")
+        + "trap 'kill $!; exit 143' TERM\nsleep 8 & wait $!\n"
         + "exec " + ExternalTools.pgDump() + " \"$@\"\n");
     slowDump.toFile().setExecutable(true);
     Files.createSymbolicLink(slowDump.resolveSibling("pg_restore"),

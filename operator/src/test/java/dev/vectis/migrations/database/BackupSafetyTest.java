@@ -10,6 +10,7 @@ import dev.vectis.migrations.local.LocalBackup;
 import dev.vectis.migrations.local.ProcessRunner;
 import dev.vectis.migrations.testing.ExternalTools;
 import dev.vectis.migrations.testing.PostgresExtension;
+import dev.vectis.migrations.testing.PostgresServer;
 import dev.vectis.migrations.testing.TestDatabase;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -78,6 +79,37 @@ class BackupSafetyTest {
     Path fake = fakePgDump("corrupting", "printf '%064d' 0 | dd of=\"$f\" bs=1 "
         + "seek=$((size * 3 / 4)) conv=notrunc 2>/dev/null");
     assertDamagedDumpIsRefused(db, fake, "pg_restore");
+  }
+
+  /**
+   * pg_dump cannot dump a server of a newer major: the script asks the server its version
+   * first and stops in one line naming both, before it writes anything or runs pg_dump.
+   * (PostgresMatrixTest does the same with the real pg_dump against PostgreSQL 16 and 17.)
+   */
+  @Test
+  void aPgDumpOlderThanTheServerIsRefusedBeforeItRuns() throws Exception {
+    // Not the superuser: its password, "postgres", would be masked out of the message.
+    TestDatabase db = PostgresServer.of(PostgresServer.DEFAULT_MAJOR)
+        .newDatabaseOwnedBy("backup_owner", "owner-pw");
+    Path dir = Files.createDirectories(work.resolve("old-client"));
+    Path ran = work.resolve("pg_dump-ran");
+    Path fake = dir.resolve("pg_dump");
+    Files.writeString(fake, "#!/bin/sh\n"
+        + "if [ \"$1\" = --version ]; then echo 'pg_dump (PostgreSQL) 14.9'; exit 0; fi\n"
+        + "touch '" + ran + "'\nexec " + ExternalTools.PG_DUMP + " \"$@\"\n");
+    Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwx------"));
+    Files.createSymbolicLink(dir.resolve("pg_restore"), ExternalTools.PG_RESTORE);
+    Path directory = Backups.directory(work.resolve("backups"), db);
+
+    assertThatThrownBy(() -> LocalBackup.backup(db.settings(), directory,
+        Backups.origin(db, List.of(HEAD)), "5", fake, Backups.TIMEOUT))
+        .isInstanceOf(LocalBackup.BackupFailed.class)
+        .hasMessageMatching("backup failed \\(exit " + BackupScript.PG_DUMP_TOO_OLD_EXIT
+            + "\\): backup: pg_dump 14\\.9 cannot dump a PostgreSQL 15 server \\(15\\.[0-9]+\\): "
+            + "use pg_dump 15 or newer \\(install postgresql-client-15 and pass --pg-dump in "
+            + "local mode, or set spec.backup.image to postgres:15-alpine\\); nothing was dumped");
+    assertThat(ran).as("pg_dump never dumped").doesNotExist();
+    assertThat(directory).as("nothing written").doesNotExist();
   }
 
   private void assertDamagedDumpIsRefused(TestDatabase db, Path fakePgDump, String why)
