@@ -29,6 +29,11 @@ final class LocalCli {
     return stderr;
   }
 
+  /** What a person at the terminal saw: progress (stderr with -o yaml|json), then stdout. */
+  String printed() {
+    return stderr + stdout;
+  }
+
   Path backups() {
     return work.resolve("backups");
   }

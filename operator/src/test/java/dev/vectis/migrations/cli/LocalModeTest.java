@@ -56,7 +56,7 @@ class LocalModeTest {
   private int captured(int exit) {
     stdout = cli.stdout();
     stderr = cli.stderr();
-    printed = stderr + stdout;
+    printed = cli.printed();
     return exit;
   }
 

@@ -101,7 +101,7 @@ class PostgresMatrixTest {
     Path dumps = cli.backups().resolve(DatabaseIdentity.of(db.settings()).key());
     if (pgDump >= major) {
       assertThat(exit).as(cli.stdout() + cli.stderr()).isZero();
-      assertThat(cli.stdout()).contains("verified", "direction: downgrade");
+      assertThat(cli.printed()).contains("verified", "direction: downgrade");
       assertThat(versionRows(db)).containsExactlyInAnyOrder(PINNED, "b7c4e9a1d2f3");
       assertThat(db.tableExists("exchange_rates")).isFalse();
       assertThat(dumpsIn(dumps)).hasSize(1);
@@ -109,7 +109,7 @@ class PostgresMatrixTest {
       // pg_dump refuses a newer server: the backup fails first, in one line naming both
       // versions and the fix, and the downgrade never runs.
       assertThat(exit).as(cli.stdout() + cli.stderr()).isEqualTo(1);
-      assertThat(cli.stdout()).contains("Stalled (BackupFailed)",
+      assertThat(cli.printed()).contains("Stalled (BackupFailed)",
           "(exit " + BackupScript.PG_DUMP_TOO_OLD_EXIT + "): backup: pg_dump " + pgDump + ".",
           "cannot dump a PostgreSQL " + major + " server (" + major + ".",
           "use pg_dump " + major + " or newer (install postgresql-client-" + major,
