@@ -69,7 +69,21 @@ final class LocalOptions {
     if (!Files.isDirectory(projectDir)) {
       throw new ResourceFile.InvalidInput("--project-dir " + projectDir + ": no such directory");
     }
+    requireProgram("--python", python);
+    requireProgram("--alembic", alembic);
+    requireProgram("--pg-dump", pgDump == null ? null : pgDump.toString());
     return resource;
+  }
+
+  /** A program given by path must be there: one line now, not a stack trace mid-run. */
+  private static void requireProgram(String option, String program)
+      throws ResourceFile.InvalidInput {
+    if (program == null || !program.contains("/")) {
+      return;
+    }
+    if (!Files.isExecutable(Path.of(program)) || Files.isDirectory(Path.of(program))) {
+      throw new ResourceFile.InvalidInput(option + " " + program + ": no such executable file");
+    }
   }
 
   /**

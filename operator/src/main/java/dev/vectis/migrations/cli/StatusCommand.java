@@ -85,6 +85,10 @@ final class StatusCommand implements Callable<Integer> {
     } catch (ResourceFile.InvalidInput | IllegalArgumentException e) {
       System.err.println("status: " + e.getMessage());
       return Main.EXIT_USAGE;
+    } catch (java.io.UncheckedIOException e) {
+      // A program that vanished or cannot start: one line, not a trace.
+      System.err.println("status: " + e.getMessage() + " (" + e.getCause().getMessage() + ")");
+      return 1;
     } catch (EmbeddedDatabase.Unusable e) {
       System.err.println("status: " + e.getMessage());
       return e.userMistake() ? Main.EXIT_USAGE : 1;

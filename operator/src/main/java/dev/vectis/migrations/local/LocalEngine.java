@@ -25,6 +25,7 @@ import dev.vectis.migrations.plan.StatusWriter;
 import dev.vectis.migrations.revision.InspectionScript;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -92,6 +93,13 @@ public final class LocalEngine {
         "spec.alembic.workingDir");
     this.seedDir = LocalPaths.resolve(options.projectDir(), spec.seed.workingDir,
         "spec.seed.workingDir");
+    Path config = Path.of(spec.alembic.config);
+    if (!config.isAbsolute() && !Files.isRegularFile(alembicDir.resolve(config))) {
+      throw new IllegalArgumentException("no " + config + " in " + alembicDir
+          + " (spec.alembic.workingDir " + spec.alembic.workingDir + " looked up under "
+          + "--project-dir " + options.projectDir() + "); give the checkout that holds it as "
+          + "--project-dir, or set spec.alembic.workingDir/config");
+    }
   }
 
   private static LocalState.Saved fresh() {

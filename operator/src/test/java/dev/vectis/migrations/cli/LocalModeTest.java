@@ -341,4 +341,21 @@ class LocalModeTest {
               + "it to end, or give another --data-dir").doesNotContain("\n");
     }
   }
+
+  /** User mistakes are one line naming the path and the fix, before anything runs. */
+  @Test
+  void aMissingPythonOrAlembicIniIsOneLine(TestDatabase db) throws IOException {
+    assertThat(run("migrate", "-f", resource("head").toString(), "--project-dir",
+        vectis().toString(), "--python", "/nonexistent/python")).isEqualTo(2);
+    assertThat(stderr.strip()).isEqualTo("migrate: --python /nonexistent/python: no such "
+        + "executable file");
+
+    Path elsewhere = Files.createDirectories(work.resolve("not-the-checkout"));
+    assertThat(local("status", db, resource("head"), elsewhere)).isEqualTo(2);
+    assertThat(stderr.strip()).doesNotContain("\tat ").endsWith("status: no alembic.ini in "
+        + elsewhere
+        + " (spec.alembic.workingDir /app/vectis/backend looked up under --project-dir "
+        + elsewhere + "); give the checkout that holds it as --project-dir, or set "
+        + "spec.alembic.workingDir/config");
+  }
 }
