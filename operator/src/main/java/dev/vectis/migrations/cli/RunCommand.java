@@ -1,12 +1,18 @@
 package dev.vectis.migrations.cli;
 
 import dev.vectis.migrations.reconciler.OperatorRunner;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.util.Arrays;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -38,6 +44,11 @@ final class RunCommand implements Callable<Integer> {
       settings = settings.electingLeaderIn(leaseNamespace != null ? leaseNamespace
           : System.getenv().getOrDefault("POD_NAMESPACE", "default"));
     }
+    String unreachable = unreachable();
+    if (unreachable != null) {
+      System.err.println("run: " + unreachable);
+      return 1;
+    }
     KubernetesClient client = new KubernetesClientBuilder().build();
     OperatorRunner runner = OperatorRunner.start(client, settings).serveHealth(healthPort);
     CountDownLatch stopped = new CountDownLatch(1);
@@ -49,5 +60,34 @@ final class RunCommand implements Callable<Integer> {
     }, "shutdown"));
     stopped.await();
     return 0;
+  }
+
+  /**
+   * Why the API server cannot be used, in one line, or null: asked once with a 10 s bound,
+   * so a missing cluster is said at once instead of after JOSDK's retries and traces.
+   */
+  static String unreachable() {
+    // A client of its own that does not retry: an answer (or none) within seconds.
+    Config config = new ConfigBuilder(Config.autoConfigure(null)).withRequestRetryBackoffLimit(0)
+        .withConnectionTimeout(5_000).withRequestTimeout(5_000).build();
+    String where = String.valueOf(config.getMasterUrl());
+    try (KubernetesClient probe = new KubernetesClientBuilder().withConfig(config).build()) {
+      CompletableFuture.supplyAsync(probe::getKubernetesVersion).get(8, TimeUnit.SECONDS);
+      return null;
+    } catch (TimeoutException e) {
+      return "the Kubernetes API at " + where + " did not answer within 8 s; check the "
+          + "kubeconfig (KUBECONFIG, ~/.kube/config) or run inside a cluster";
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      while (cause.getCause() != null) {
+        cause = cause.getCause();
+      }
+      String reason = String.valueOf(cause.getMessage()).lines().findFirst().orElse("");
+      return "cannot reach the Kubernetes API at " + where + " (" + reason + "); check the "
+          + "kubeconfig (KUBECONFIG, ~/.kube/config) or run inside a cluster";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "interrupted";
+    }
   }
 }
