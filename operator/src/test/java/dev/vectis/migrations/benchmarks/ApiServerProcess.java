@@ -27,6 +27,8 @@ import org.slf4j.LoggerFactory;
  * <p>Protocol on stdin/stdout, one line each: it prints {@code URL http://127.0.0.1:<port>}
  * once it listens; to {@code counts} it answers {@code COUNTS <json>}, to {@code reset} it
  * answers {@code RESET} (and zeroes the counts); {@code quit} or the end of stdin stops it.
+ * The same over HTTP on the server's port, for another process: {@code GET
+ * /__benchmark/counts} (the JSON) and {@code POST /__benchmark/reset}; those are not counted.
  *
  * <p>Counts are keyed {@code "<client> <VERB> <resource>"}: client {@code benchmark} for
  * requests whose User-Agent starts with {@value #BENCHMARK_AGENT} (the harness's own
@@ -39,6 +41,8 @@ public final class ApiServerProcess {
   /** User-Agent prefix of the benchmark's own client. */
   public static final String BENCHMARK_AGENT = "vectis-benchmark";
 
+  /** {@code -Dbenchmark.apiserver.trace=true}: every request on stderr. */
+  private static final boolean TRACE = Boolean.getBoolean("benchmark.apiserver.trace");
   private static final Map<String, LongAdder> COUNTS = new ConcurrentHashMap<>();
   private static final Map<String, LongAdder> NANOS = new ConcurrentHashMap<>();
 
@@ -54,15 +58,9 @@ public final class ApiServerProcess {
       String line;
       while ((line = in.readLine()) != null) {
         switch (line.strip()) {
-          case "counts" -> {
-            Map<String, Object> out = new TreeMap<>();
-            out.put("counts", snapshot(COUNTS));
-            out.put("nanos", snapshot(NANOS));
-            System.out.println("COUNTS " + Serialization.asJson(out));
-          }
+          case "counts" -> System.out.println("COUNTS " + countsJson());
           case "reset" -> {
-            COUNTS.clear();
-            NANOS.clear();
+            resetCounts();
             System.out.println("RESET");
           }
           case "quit" -> {
@@ -78,6 +76,18 @@ public final class ApiServerProcess {
     }
     server.destroy();
     System.exit(0);
+  }
+
+  private static String countsJson() {
+    Map<String, Object> out = new TreeMap<>();
+    out.put("counts", snapshot(COUNTS));
+    out.put("nanos", snapshot(NANOS));
+    return Serialization.asJson(out);
+  }
+
+  private static void resetCounts() {
+    COUNTS.clear();
+    NANOS.clear();
   }
 
   private static Map<String, Long> snapshot(Map<String, LongAdder> counters) {
@@ -141,12 +151,24 @@ public final class ApiServerProcess {
   private static final class CountingDispatcher extends KubernetesCrudDispatcher {
     @Override
     public MockResponse dispatch(RecordedRequest request) {
+      if (request.getPath().startsWith("/__benchmark/")) {
+        if (request.getPath().startsWith("/__benchmark/reset")) {
+          resetCounts();
+          return new MockResponse().setResponseCode(200).setBody("{}");
+        }
+        return new MockResponse().setResponseCode(200).setBody(countsJson());
+      }
       long start = System.nanoTime();
       String agent = request.getHeader("User-Agent");
       String key = (agent != null && agent.startsWith(BENCHMARK_AGENT) ? "benchmark "
           : "operator ") + classify(request.getMethod(), request.getPath());
       try {
-        return super.dispatch(request);
+        MockResponse response = super.dispatch(request);
+        if (TRACE) {
+          System.err.println("api: " + key + " " + request.getPath() + " -> " + response.code()
+              + " " + (response.getBody() == null ? "" : response.getBody().size() + " bytes"));
+        }
+        return response;
       } finally {
         COUNTS.computeIfAbsent(key, k -> new LongAdder()).increment();
         NANOS.computeIfAbsent(key, k -> new LongAdder()).add(System.nanoTime() - start);

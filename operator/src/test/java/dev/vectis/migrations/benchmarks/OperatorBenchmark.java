@@ -33,10 +33,17 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
@@ -87,7 +94,8 @@ public final class OperatorBenchmark {
 
   public static void main(String[] args) throws Exception {
     if (args.length > 0 && args[0].equals("run")) {
-      Map<String, Object> result = run(Integer.parseInt(args[1]));
+      Map<String, Object> result = run(Integer.parseInt(args[1]), args[2],
+          Integer.parseInt(args[3]));
       System.out.println("RESULT " + Serialization.asJson(result));
       System.out.flush();
       System.exit(0);
@@ -107,45 +115,84 @@ public final class OperatorBenchmark {
 
   // ---------------------------------------------------------------- driver
 
+  /**
+   * Here, in the driver's JVM: the API server process, PostgreSQL at head, the N resources and
+   * their cached graphs. Then the operator JVM, which finds them in place.
+   */
   @SuppressWarnings("unchecked")
   private static Map<String, Object> runInOwnJvm(int count) throws Exception {
     String heap = System.getProperty("benchmark.operator.xmx", "");
     if (heap.isBlank()) {
       heap = count <= 1000 ? "192m" : "384m";
     }
-    List<String> command = new ArrayList<>(List.of(java(), "-Xmx" + heap,
-        "-XX:+ExitOnOutOfMemoryError"));
-    for (String property : PASSED_ON) {
-      if (System.getProperty(property) != null && !System.getProperty(property).isBlank()) {
-        command.add("-D" + property + "=" + System.getProperty(property));
-      }
-    }
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"),
-        OperatorBenchmark.class.getName(), "run", "" + count));
     System.out.printf(Locale.ROOT, "== operator benchmark, %,d SchemaMigrations, -Xmx%s%n",
         count, heap);
     long started = System.nanoTime();
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    Path root = Path.of(OperatorBenchmark.class.getResource("/").toURI()).getParent()
+        .getParent().getParent();
+    Path project = root.resolve("examples/vectis-backend");
     Map<String, Object> result = null;
-    try (BufferedReader out = new BufferedReader(new InputStreamReader(
-        process.getInputStream(), StandardCharsets.UTF_8))) {
-      String line;
-      while ((line = out.readLine()) != null) {
-        if (line.startsWith("RESULT ")) {
-          result = Serialization.unmarshal(line.substring(7), Map.class);
-          System.out.println("   " + line);
-        } else {
+    int exit;
+    double seedSeconds;
+    try (ApiServer api = ApiServer.start();
+        EmbeddedPostgres postgres = EmbeddedPostgres.builder()
+            .setServerConfig("max_connections", "300").start();
+        KubernetesClient bench = client(api.url, ApiServerProcess.BENCHMARK_AGENT)) {
+      try (Connection connection = postgres.getPostgresDatabase().getConnection();
+          Statement statement = connection.createStatement()) {
+        statement.execute("CREATE DATABASE " + DATABASE);
+      }
+      String url = "postgresql://postgres@localhost:" + postgres.getPort() + "/" + DATABASE;
+      ProcessRunner.Result migrated = ProcessRunner.run(project.resolve("vectis/backend"),
+          Map.of("DATABASE_URL", url), Duration.ofMinutes(2),
+          List.of("/usr/bin/alembic", "upgrade", "head"));
+      if (!migrated.succeeded()) {
+        throw new IllegalStateException(migrated.output());
+      }
+      String graph = ProcessRunner.run(project.resolve("vectis/backend"), Map.of(),
+          Duration.ofMinutes(1), InspectionScript.command(LocalAlembic.defaultPython(),
+              "alembic.ini")).output().strip();
+      // The CRD, as in a cluster: the mock then knows the kind, its status subresource, and
+      // lists it with ?resourceVersion=0 as the informers do.
+      try (var crd = Files.newInputStream(root.resolve(
+          "crds/schemamigrations.migrations.vectis.dev-v1.yml"))) {
+        bench.apiextensions().v1().customResourceDefinitions().load(crd).create();
+      }
+      long seeding = System.nanoTime();
+      seed(bench, postgres.getPort(), graph, count);
+      seedSeconds = (System.nanoTime() - seeding) / 1e9;
+      log("seeded %,d SchemaMigrations and their graph caches in %.0f s", count, seedSeconds);
+
+      List<String> command = new ArrayList<>(List.of(java(), "-Xmx" + heap,
+          "-XX:+ExitOnOutOfMemoryError"));
+      for (String property : PASSED_ON) {
+        if (System.getProperty(property) != null && !System.getProperty(property).isBlank()) {
+          command.add("-D" + property + "=" + System.getProperty(property));
+        }
+      }
+      command.addAll(List.of("-cp", System.getProperty("java.class.path"),
+          OperatorBenchmark.class.getName(), "run", "" + count, api.url,
+          "" + postgres.getPort()));
+      Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+      try (BufferedReader out = new BufferedReader(new InputStreamReader(
+          process.getInputStream(), StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = out.readLine()) != null) {
+          if (line.startsWith("RESULT ")) {
+            result = Serialization.unmarshal(line.substring(7), Map.class);
+          }
           System.out.println("   " + line);
         }
       }
+      exit = process.waitFor();
     }
-    int exit = process.waitFor();
     if (result == null) {
       result = new LinkedHashMap<>();
       result.put("count", count);
       result.put("failed", "operator JVM exited with " + exit + " without a result");
     }
     result.put("xmx", heap);
+    result.put("seedSeconds", seedSeconds);
     result.put("wallSeconds", (System.nanoTime() - started) / 1e9);
     return result;
   }
@@ -190,13 +237,16 @@ public final class OperatorBenchmark {
         r -> has(r, "rssReadyMiB") ? String.format(Locale.ROOT, "%d / %d / %d MiB (%d MiB), "
             + "-Xmx%s", (long) num(r, "rssReadyMiB"), (long) num(r, "rssWindowMiB"),
             (long) num(r, "rssEndMiB"), (long) num(r, "hwmEndMiB"), r.get("xmx")) : "—");
-    row(s, "RSS of the same JVM before the operator started (harness, client, JDBC)", "",
+    row(s, "RSS of the same JVM before the operator started (JVM, measuring client, JDBC)", "",
         results, r -> has(r, "rssBeforeMiB") ? String.format(Locale.ROOT, "%d MiB",
             (long) num(r, "rssBeforeMiB")) : "—");
     row(s, "API requests by the operator until all Ready", "", results,
         r -> String.valueOf(r.getOrDefault("startupRequests", "—")));
-    row(s, "benchmark wall time (seeding included)", "", results,
-        r -> String.format(Locale.ROOT, "%.0f s", num(r, "wallSeconds")));
+    row(s, "garbage collection in the operator JVM (whole run)", "", results,
+        r -> String.valueOf(r.getOrDefault("gc", "—")));
+    row(s, "benchmark wall time (of which seeding)", "", results,
+        r -> String.format(Locale.ROOT, "%.0f s (%.0f s)", num(r, "wallSeconds"),
+            num(r, "seedSeconds")));
     results.stream().filter(r -> r.containsKey("failed")).forEach(r -> s.append("\nFailed at ")
         .append(r.get("count")).append(": ").append(r.get("failed")).append('\n'));
     return s.toString();
@@ -243,7 +293,9 @@ public final class OperatorBenchmark {
 
   // ---------------------------------------------------------------- one operator JVM
 
-  private static Map<String, Object> run(int count) throws Exception {
+  /** The operator JVM: the operator, its client, and the measurement (a light client). */
+  private static Map<String, Object> run(int count, String apiUrl, int postgresPort)
+      throws Exception {
     Duration recheck = Duration.ofSeconds(Long.getLong("benchmark.operator.recheck", 30));
     Duration window = Duration.ofSeconds(Long.getLong("benchmark.operator.window", 60));
     Duration settle = Duration.ofSeconds(Long.getLong("benchmark.operator.settle", 5));
@@ -255,32 +307,11 @@ public final class OperatorBenchmark {
     result.put("count", count);
     result.put("recheckSeconds", recheck.toSeconds());
     result.put("windowSeconds", window.toSeconds());
-
-    Path root = Path.of(OperatorBenchmark.class.getResource("/").toURI()).getParent()
-        .getParent().getParent();
-    Path project = root.resolve("examples/vectis-backend");
-    try (ApiServer api = ApiServer.start();
-        EmbeddedPostgres postgres = EmbeddedPostgres.builder()
-            .setServerConfig("max_connections", "300").start();
-        Connection stats = postgres.getPostgresDatabase().getConnection();
-        KubernetesClient bench = client(api.url, ApiServerProcess.BENCHMARK_AGENT);
-        KubernetesClient operatorClient = client(api.url, null)) {
-      try (Statement statement = stats.createStatement()) {
-        statement.execute("CREATE DATABASE " + DATABASE);
-      }
-      String url = "postgresql://postgres@localhost:" + postgres.getPort() + "/" + DATABASE;
-      ProcessRunner.Result migrated = ProcessRunner.run(project.resolve("vectis/backend"),
-          Map.of("DATABASE_URL", url), Duration.ofMinutes(2),
-          List.of("/usr/bin/alembic", "upgrade", "head"));
-      if (!migrated.succeeded()) {
-        throw new IllegalStateException(migrated.output());
-      }
-      String graph = ProcessRunner.run(project.resolve("vectis/backend"), Map.of(),
-          Duration.ofMinutes(1), InspectionScript.command(LocalAlembic.defaultPython(),
-              "alembic.ini")).output().strip();
-      seed(bench, postgres.getPort(), graph, count);
-      log("seeded %,d SchemaMigrations and their graph caches", count);
-
+    Counts api = new Counts(apiUrl);
+    try (Connection stats = DriverManager.getConnection("jdbc:postgresql://localhost:"
+            + postgresPort + "/postgres", "postgres", "postgres");
+        KubernetesClient bench = client(apiUrl, ApiServerProcess.BENCHMARK_AGENT);
+        KubernetesClient operatorClient = client(apiUrl, null)) {
       Set<String> ready = ConcurrentHashMap.newKeySet();
       AtomicLong lastReady = new AtomicLong();
       Watch readyWatch = bench.resources(SchemaMigration.class).inNamespace(NAMESPACE).watch(
@@ -317,6 +348,8 @@ public final class OperatorBenchmark {
             @Override
             public void onDelete(Job job, boolean unknown) {}
           });
+      log("%,d SchemaMigrations in place", bench.resources(SchemaMigration.class)
+          .inNamespace(NAMESPACE).list().getItems().size());
       System.gc();
       result.put("rssBeforeMiB", procStatus("VmRSS") / 1024);
       PrometheusMeterRegistry registry = registry();
@@ -432,6 +465,7 @@ public final class OperatorBenchmark {
         jobs.close();
         result.put("rssEndMiB", procStatus("VmRSS") / 1024);
         result.put("hwmEndMiB", procStatus("VmHWM") / 1024);
+        result.put("gc", gc());
         result.put("finishedAt", Instant.now().toString());
         return result;
       } finally {
@@ -551,6 +585,9 @@ public final class OperatorBenchmark {
 
   /** "GET 3, LIST 2, …" totals by verb, then the details. */
   private static String summary(Map<String, Long> counts) {
+    if (counts.isEmpty()) {
+      return "none";
+    }
     Map<String, Long> byVerb = new TreeMap<>();
     counts.forEach((key, value) -> byVerb.merge(key.split(" ")[0], value, Long::sum));
     StringBuilder s = new StringBuilder();
@@ -636,6 +673,40 @@ public final class OperatorBenchmark {
     return all;
   }
 
+  /** The API server's counts, over HTTP (the process belongs to the driver). */
+  private static final class Counts {
+    private final HttpClient http = HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1).build();
+    private final String url;
+
+    Counts(String url) {
+      this.url = url.replaceAll("/+$", "");
+    }
+
+    void reset() throws Exception {
+      http.send(HttpRequest.newBuilder(URI.create(url + "/__benchmark/reset"))
+          .POST(HttpRequest.BodyPublishers.noBody()).build(),
+          HttpResponse.BodyHandlers.discarding());
+    }
+
+    @SuppressWarnings("unchecked")
+    Map<String, Map<String, Long>> counts() throws Exception {
+      String body = http.send(HttpRequest.newBuilder(URI.create(url + "/__benchmark/counts"))
+          .build(), HttpResponse.BodyHandlers.ofString()).body();
+      return ApiServer.parse(body);
+    }
+  }
+
+  /** Collections and seconds of each garbage collector of this JVM. */
+  private static String gc() {
+    StringBuilder s = new StringBuilder();
+    for (GarbageCollectorMXBean bean : ManagementFactory.getGarbageCollectorMXBeans()) {
+      s.append(s.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%s: %d in %.1f s",
+          bean.getName(), bean.getCollectionCount(), bean.getCollectionTime() / 1000.0));
+    }
+    return s.toString();
+  }
+
   /** The API server process, driven over its stdin/stdout. */
   private static final class ApiServer implements AutoCloseable {
     private final Process process;
@@ -654,6 +725,7 @@ public final class OperatorBenchmark {
     static ApiServer start() throws Exception {
       String heap = System.getProperty("benchmark.apiserver.xmx", "");
       return new ApiServer(new ProcessBuilder(java(), "-Xmx" + (heap.isBlank() ? "2g" : heap),
+          "-Dbenchmark.apiserver.trace=" + Boolean.getBoolean("benchmark.apiserver.trace"),
           "-cp", System.getProperty("java.class.path"),
           ApiServerProcess.class.getName()).redirectError(ProcessBuilder.Redirect.INHERIT)
           .start());
@@ -667,9 +739,12 @@ public final class OperatorBenchmark {
     @SuppressWarnings("unchecked")
     synchronized Map<String, Map<String, Long>> counts() throws Exception {
       in.println("counts");
-      String line = expect("COUNTS ");
-      Map<String, Map<String, Object>> raw = Serialization.unmarshal(line.substring(7),
-          Map.class);
+      return parse(expect("COUNTS ").substring(7));
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Map<String, Long>> parse(String json) {
+      Map<String, Map<String, Object>> raw = Serialization.unmarshal(json, Map.class);
       Map<String, Map<String, Long>> counts = new LinkedHashMap<>();
       raw.forEach((k, v) -> {
         Map<String, Long> m = new TreeMap<>();
