@@ -234,9 +234,9 @@ public final class OperatorBenchmark {
             (long) num(r, "jobCount")) : "—");
     row(s, "operator JVM RSS: all Ready / after the window / at the end (VmHWM)",
         "≤ 256 MiB (1,000), ≤ 512 MiB (10,000)", results,
-        r -> has(r, "rssReadyMiB") ? String.format(Locale.ROOT, "%d / %d / %d MiB (%d MiB), "
-            + "-Xmx%s", (long) num(r, "rssReadyMiB"), (long) num(r, "rssWindowMiB"),
-            (long) num(r, "rssEndMiB"), (long) num(r, "hwmEndMiB"), r.get("xmx")) : "—");
+        r -> String.format(Locale.ROOT, "%s / %s / %s MiB (%s MiB), -Xmx%s",
+            mib(r, "rssReadyMiB"), mib(r, "rssWindowMiB"), mib(r, "rssEndMiB"),
+            mib(r, "hwmEndMiB"), r.get("xmx")));
     row(s, "RSS of the same JVM before the operator started (JVM, measuring client, JDBC)", "",
         results, r -> has(r, "rssBeforeMiB") ? String.format(Locale.ROOT, "%d MiB",
             (long) num(r, "rssBeforeMiB")) : "—");
@@ -277,6 +277,10 @@ public final class OperatorBenchmark {
       s.append(' ').append(value).append(" |");
     }
     s.append('\n');
+  }
+
+  private static String mib(Map<String, Object> r, String key) {
+    return has(r, key) ? String.valueOf((long) num(r, key)) : "—";
   }
 
   private static boolean has(Map<String, Object> r, String key) {
@@ -348,8 +352,6 @@ public final class OperatorBenchmark {
             @Override
             public void onDelete(Job job, boolean unknown) {}
           });
-      log("%,d SchemaMigrations in place", bench.resources(SchemaMigration.class)
-          .inNamespace(NAMESPACE).list().getItems().size());
       System.gc();
       result.put("rssBeforeMiB", procStatus("VmRSS") / 1024);
       PrometheusMeterRegistry registry = registry();
