@@ -64,10 +64,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Operator benchmark, not a test (DESIGN §8). For each size N, a fresh JVM (the "operator
- * JVM", fixed -Xmx) runs only the operator, the measurement code and its client; the API server
- * is fabric8's mock in CRUD mode in another JVM ({@link ApiServerProcess}), PostgreSQL an
- * embedded server (its own processes). N SchemaMigrations at target, their graphs cached,
+ * Operator benchmark, not a test (DESIGN §8; method in docs/benchmarks.md). For each size N,
+ * the driver (this JVM) starts the API server, fabric8's mock in CRUD mode in another JVM
+ * ({@link ApiServerProcess}), and an embedded PostgreSQL, and seeds them; then a fresh JVM (the
+ * "operator JVM", fixed -Xmx) runs only the operator, the measurement code and its client. N SchemaMigrations at target, their graphs cached,
  * exist before the operator starts. Measured: time until all are Ready; at steady state, over a
  * window, the reconcile duration (JOSDK's timer, from the delta of its histogram buckets), the
  * API GETs the operator sent (counted by the API server) and the database sessions opened
@@ -75,7 +75,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * informer); VmRSS and VmHWM of the operator JVM.
  *
  * <p>{@code main(sizes)} is the driver (writes {@code target/benchmarks/operator.md});
- * {@code main("run", N)} is one operator JVM. System properties (passed on to the operator
+ * {@code main("run", N, apiServerUrl, postgresPort)} is one operator JVM. System properties (passed on to the operator
  * JVMs): {@code benchmark.operator.recheck} (seconds between re-checks of a Ready resource,
  * default 30), {@code benchmark.operator.window} (seconds of steady state measured, default
  * 60), {@code benchmark.operator.edits} (default 100), {@code benchmark.operator.editInterval}
