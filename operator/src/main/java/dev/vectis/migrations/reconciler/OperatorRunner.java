@@ -48,14 +48,15 @@ public final class OperatorRunner implements AutoCloseable {
    */
   public record Settings(Set<String> namespaces, LeaderElectionConfiguration leaderElection,
       Clock clock, DatabaseObserver databases, Checkpoints checkpoints,
-      Duration readyRecheck) {
+      Duration readyRecheck, PrometheusMeterRegistry meterRegistry) {
     public static Settings defaults() {
       return new Settings(Set.of(), null, Clock.systemUTC(), new DatabaseObserver(),
-          Checkpoints.NONE, SchemaMigrationReconciler.READY_RECHECK);
+          Checkpoints.NONE, SchemaMigrationReconciler.READY_RECHECK, null);
     }
 
     public Settings watching(Set<String> watched) {
-      return new Settings(watched, leaderElection, clock, databases, checkpoints, readyRecheck);
+      return new Settings(watched, leaderElection, clock, databases, checkpoints, readyRecheck,
+          meterRegistry);
     }
 
     /** Elects a leader through the Lease {@value #LEASE_NAME} in this namespace. */
@@ -68,25 +69,36 @@ public final class OperatorRunner implements AutoCloseable {
     }
 
     public Settings withLeaderElection(LeaderElectionConfiguration election) {
-      return new Settings(namespaces, election, clock, databases, checkpoints, readyRecheck);
+      return new Settings(namespaces, election, clock, databases, checkpoints, readyRecheck,
+          meterRegistry);
     }
 
     /** The reconciler's clock (a test reads it as a probe of when reconciles happen). */
     public Settings withClock(Clock time) {
-      return new Settings(namespaces, leaderElection, time, databases, checkpoints, readyRecheck);
+      return new Settings(namespaces, leaderElection, time, databases, checkpoints, readyRecheck,
+          meterRegistry);
     }
 
     public Settings withDatabases(DatabaseObserver observer) {
-      return new Settings(namespaces, leaderElection, clock, observer, checkpoints, readyRecheck);
+      return new Settings(namespaces, leaderElection, clock, observer, checkpoints, readyRecheck,
+          meterRegistry);
     }
 
     /** How often a Ready resource re-reads its database (benchmarks shorten it). */
     public Settings withReadyRecheck(Duration interval) {
-      return new Settings(namespaces, leaderElection, clock, databases, checkpoints, interval);
+      return new Settings(namespaces, leaderElection, clock, databases, checkpoints, interval,
+          meterRegistry);
+    }
+
+    /** The registry of /metrics (null: a new one); benchmarks configure its histograms. */
+    public Settings withMeterRegistry(PrometheusMeterRegistry registry) {
+      return new Settings(namespaces, leaderElection, clock, databases, checkpoints, readyRecheck,
+          registry);
     }
 
     public Settings withCheckpoints(Checkpoints hooks) {
-      return new Settings(namespaces, leaderElection, clock, databases, hooks, readyRecheck);
+      return new Settings(namespaces, leaderElection, clock, databases, hooks, readyRecheck,
+          meterRegistry);
     }
   }
 
@@ -103,7 +115,8 @@ public final class OperatorRunner implements AutoCloseable {
   }
 
   public static OperatorRunner start(KubernetesClient client, Settings settings) {
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    PrometheusMeterRegistry registry = settings.meterRegistry() != null
+        ? settings.meterRegistry() : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     OperatorMetrics ours = new OperatorMetrics(registry);
     Operator operator = new Operator(overrider -> {
       overrider.withKubernetesClient(client)
