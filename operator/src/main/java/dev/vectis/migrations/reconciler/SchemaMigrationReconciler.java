@@ -42,6 +42,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -207,7 +208,9 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
     }
     if (decision.state() == Decision.State.READY) {
       // Something else may move the database (another resource, a person): look again.
-      return update.rescheduleAfter(readyRecheck);
+      // Spread over ±10 %: resources that got Ready together do not all look at once.
+      return update.rescheduleAfter(Duration.ofMillis(Math.round(readyRecheck.toMillis()
+          * (0.9 + 0.2 * ThreadLocalRandom.current().nextDouble()))));
     }
     return update;
   }
