@@ -86,6 +86,17 @@ public final class OperatorBenchmark {
   private static final String IMAGE = "registry.example.com/vectis/backend:1.14.0";
   private static final String NAMESPACE = "shop";
   private static final String DATABASE = "app";
+  /** The flags the operator runs with: the Helm chart's default jvmOptions. */
+  static String chartJvmOptions() throws java.io.IOException {
+    java.util.regex.Matcher options = java.util.regex.Pattern.compile(
+        "(?m)^jvmOptions:\\s*\"([^\"]*)\"").matcher(java.nio.file.Files.readString(
+            dev.vectis.migrations.testing.ProjectPaths.root().resolve(
+                "helm/schema-migration-operator/values.yaml")));
+    if (!options.find()) {
+      throw new IllegalStateException("no jvmOptions in the chart's values.yaml");
+    }
+    return options.group(1);
+  }
   private static final String RECONCILE_TIMER = "operator.sdk.controllers.execution.reconcile";
   private static final List<String> PASSED_ON = List.of("benchmark.operator.recheck",
       "benchmark.operator.window", "benchmark.operator.edits",
@@ -165,6 +176,8 @@ public final class OperatorBenchmark {
 
       List<String> command = new ArrayList<>(List.of(java(), "-Xmx" + heap,
           "-XX:+ExitOnOutOfMemoryError"));
+      // As deployed: the chart's jvmOptions (the -Xmx above wins over MaxRAMPercentage).
+      command.addAll(List.of(chartJvmOptions().strip().split("\\s+")));
       for (String property : PASSED_ON) {
         if (System.getProperty(property) != null && !System.getProperty(property).isBlank()) {
           command.add("-D" + property + "=" + System.getProperty(property));

@@ -26,7 +26,8 @@ class ContainerImageConfigurationTest {
         .isEqualTo(dev.vectis.migrations.cli.Main.class.getName());
     assertThat(xpath.evaluate(jib + "/container/user", pom)).isEqualTo("65532:65532");
     assertThat(xpath.evaluate(jib + "/container/jvmFlags", pom))
-        .contains("-XX:MaxRAMPercentage=75");
+        .contains("-XX:MaxRAMPercentage=75", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+            "-Xss512k");
     assertThat(xpath.evaluate(jib + "/container/ports/port", pom)).isEqualTo("8080");
     assertThat(xpath.evaluate(jib + "/to/image", pom))
         .isEqualTo("ghcr.io/vectis/schema-migration-operator:${project.version}");
