@@ -255,6 +255,9 @@ public final class OperatorBenchmark {
             (long) num(r, "rssBeforeMiB")) : "—");
     row(s, "API requests by the operator until all Ready", "", results,
         r -> String.valueOf(r.getOrDefault("startupRequests", "—")));
+    row(s, "API server's own time handling them: per request (by kind), in total", "", results,
+        r -> has(r, "startupServerSeconds") ? r.get("startupNanosPerRequest") + ", "
+            + String.format(Locale.ROOT, "%.0f s", num(r, "startupServerSeconds")) : "—");
     row(s, "garbage collection in the operator JVM (whole run)", "", results,
         r -> String.valueOf(r.getOrDefault("gc", "—")));
     row(s, "benchmark wall time (of which seeding)", "", results,
@@ -397,8 +400,14 @@ public final class OperatorBenchmark {
           }
         }
         readyWatch.close();
-        Map<String, Long> startup = operatorOnly(api.counts().get("counts"));
+        Map<String, Map<String, Long>> startupCounts = api.counts();
+        Map<String, Long> startup = operatorOnly(startupCounts.get("counts"));
         result.put("startupRequests", summary(startup));
+        // Whether the API server is what the operator waits for while getting all Ready.
+        result.put("startupNanosPerRequest", serverNanos(startupCounts));
+        result.put("startupServerSeconds", startupCounts.get("nanos").entrySet().stream()
+            .filter(entry -> entry.getKey().startsWith("operator "))
+            .mapToLong(Map.Entry::getValue).sum() / 1e9);
         result.put("rssReadyMiB", procStatus("VmRSS") / 1024);
         if (ready.size() < count) {
           result.put("readyAtTimeout", ready.size());
