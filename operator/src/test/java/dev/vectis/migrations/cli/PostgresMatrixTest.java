@@ -302,13 +302,6 @@ class PostgresMatrixTest {
   }
 
   private static DatabaseProblem connect(ConnectionSettings settings) {
-    try (Connection connection = DriverManager.getConnection(settings.jdbcUrl(),
-        settings.jdbcProperties())) {
-      throw new AssertionError("connected to " + settings);
-    } catch (SQLException e) {
-      DatabaseProblem problem = DatabaseProblem.classify(e, settings);
-      assertThat(problem.message()).doesNotContain(settings.password());
-      return problem;
-    }
+    return dev.vectis.migrations.database.DatabaseProblemTest.connect(settings);
   }
 }

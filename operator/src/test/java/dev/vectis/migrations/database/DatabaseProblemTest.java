@@ -14,8 +14,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Real connection failures against the test server, each classified. */
 @ExtendWith(PostgresExtension.class)
-class DatabaseProblemTest {
-  private static DatabaseProblem connect(ConnectionSettings settings) {
+public class DatabaseProblemTest {
+  /** Connects, which must fail, and classifies the failure (never naming the password). */
+  public static DatabaseProblem connect(ConnectionSettings settings) {
     try (var connection = DriverManager.getConnection(settings.jdbcUrl(),
         settings.jdbcProperties())) {
       throw new AssertionError("connected to " + settings);
