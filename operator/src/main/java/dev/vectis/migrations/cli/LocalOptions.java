@@ -1,5 +1,6 @@
 package dev.vectis.migrations.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vectis.migrations.api.SchemaMigration;
 import dev.vectis.migrations.database.ConnectionSettings;
 import dev.vectis.migrations.database.PasswordSources;
@@ -21,6 +22,15 @@ final class LocalOptions {
   @Option(names = "--name", paramLabel = "NAME",
       description = "Which SchemaMigration of a file that holds several.")
   String name;
+
+  @Option(names = "--target", paramLabel = "REV",
+      description = "Overrides spec.targetRevision: head, heads, a revision, branch@head, "
+          + "+N, -N, base (checked as the file is).")
+  String target;
+
+  @Option(names = "--allow-downgrade", description = "Sets spec.downgrade.allow (a backup is "
+      + "still taken first, unless the file says otherwise).")
+  boolean allowDowngrade;
 
   @Option(names = "--project-dir", required = true, paramLabel = "DIR",
       description = "The project checkout; it stands for the image's file system "
@@ -65,7 +75,21 @@ final class LocalOptions {
 
   /** The resource, checked as the API server would check it. */
   SchemaMigration resource() throws ResourceFile.InvalidInput {
-    SchemaMigration resource = ResourceFile.read(file, name);
+    SchemaMigration resource;
+    try {
+      resource = ResourceFile.read(file, name, document -> {
+        ObjectNode spec = document.with("spec");
+        if (target != null) {
+          spec.put("targetRevision", target);
+        }
+        if (allowDowngrade) {
+          spec.with("downgrade").put("allow", true);
+        }
+      });
+    } catch (ResourceFile.InvalidInput e) {
+      throw target == null ? e : new ResourceFile.InvalidInput(e.getMessage()
+          .replace("spec.targetRevision", "--target (spec.targetRevision)"));
+    }
     if (!Files.isDirectory(projectDir)) {
       throw new ResourceFile.InvalidInput("--project-dir " + projectDir + ": no such directory");
     }

@@ -79,6 +79,15 @@ final class ResourceFile {
    *     only one)
    */
   static SchemaMigration read(Path file, String name) throws InvalidInput {
+    return read(file, name, document -> {});
+  }
+
+  /**
+   * The same, with command-line overrides applied to the document before it is checked, so
+   * a flag is held to the same rules as the file.
+   */
+  static SchemaMigration read(Path file, String name,
+      java.util.function.Consumer<ObjectNode> overrides) throws InvalidInput {
     String text;
     try {
       text = Files.readString(file);
@@ -88,6 +97,7 @@ final class ResourceFile {
       throw new InvalidInput(file + ": cannot be read (" + e.getMessage() + ")");
     }
     Document document = select(file, parse(file, text), name);
+    overrides.accept(document.tree());
     List<String> problems = new ArrayList<>();
     for (ResourceValidator.Problem problem
         : ResourceValidator.instance().checkDocument(document.tree())) {

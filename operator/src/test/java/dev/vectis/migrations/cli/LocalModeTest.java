@@ -358,4 +358,23 @@ class LocalModeTest {
         + elsewhere + "); give the checkout that holds it as --project-dir, or set "
         + "spec.alembic.workingDir/config");
   }
+
+  /** A guide user's `alembic downgrade REV`: flags instead of editing the file. */
+  @Test
+  void targetAndAllowDowngradeFlagsOverrideTheFile(TestDatabase db) throws Exception {
+    Path head = resource("head");
+    assertThat(local("migrate", db, head, vectis(), "-o", "text")).isZero();
+    assertThat(local("migrate", db, head, vectis(), "-o", "text", "--target", "a3e2f1b8c9d4"))
+        .isEqualTo(1);
+    assertThat(printed).contains("Stalled (DowngradeNotAllowed)");
+    assertThat(versionRows(db)).containsExactly(HEAD);
+
+    assertThat(local("migrate", db, head, vectis(), "-o", "text", "--target", "a3e2f1b8c9d4",
+        "--allow-downgrade")).as(printed).isZero();
+    assertThat(printed).contains("verified", "Running downgrade");
+    assertThat(versionRows(db)).containsExactlyInAnyOrder("a3e2f1b8c9d4", "b7c4e9a1d2f3");
+
+    assertThat(local("migrate", db, head, vectis(), "--target", "no such thing!")).isEqualTo(2);
+    assertThat(stderr).contains("--target (spec.targetRevision)").doesNotContain("\tat ");
+  }
 }
