@@ -73,6 +73,10 @@ public final class Decider {
     try {
       planned = plan(specGraph, rows, target);
     } catch (AlembicError error) {
+      if (String.valueOf(error.getMessage()).contains("Ambiguous walk")) {
+        return stalled(Reason.AmbiguousRevision, ambiguousWalk(specGraph, rows, target), null,
+            List.of(), heads);
+      }
       return refused(error, spec.image, heads);
     }
     String resolved = resolvedTarget(observation, planned);
@@ -253,6 +257,27 @@ public final class Decider {
   }
 
   // ------------------------------------------------------------------ refusals
+
+  /**
+   * Alembic's "Ambiguous walk" (+N or -N at a branch point), with what would work instead: the
+   * revisions the walk could take, by id and by branch label.
+   */
+  static String ambiguousWalk(RevisionGraph graph, List<String> rows, String target) {
+    boolean down = target.startsWith("-");
+    List<String> choices = new ArrayList<>();
+    for (Revision revision : graph.revisions()) {
+      boolean candidate = down ? rows.contains(revision.id()) : rows.isEmpty()
+          ? revision.downRevisions().isEmpty()
+          : revision.downRevisions().stream().anyMatch(rows::contains);
+      if (candidate) {
+        choices.add(revision.id() + revision.branchLabels().stream()
+            .map(label -> " or " + label + "@" + target).reduce("", String::concat));
+      }
+    }
+    return "spec.targetRevision " + target + " meets a branch point, where Alembic cannot "
+        + "choose (Ambiguous walk); say which branch: " + String.join("; ", choices)
+        + " (a revision id, or <branch label>@" + target + ")";
+  }
 
   private static Decision refused(AlembicError error, String image, List<String> heads) {
     String message = error.getMessage();

@@ -377,4 +377,18 @@ class LocalModeTest {
     assertThat(local("migrate", db, head, vectis(), "--target", "no such thing!")).isEqualTo(2);
     assertThat(stderr).contains("--target (spec.targetRevision)").doesNotContain("\tat ");
   }
+
+  /** `+1` at a branch point: Alembic's "Ambiguous walk", with what to type instead. */
+  @Test
+  void anAmbiguousWalkSaysWhichTargetsWouldWork(TestDatabase db) throws Exception {
+    Path file = resource("head");
+    assertThat(local("migrate", db, file, vectis(), "-o", "text", "--target", "0f5e1c2d3a4b"))
+        .isZero();
+    assertThat(local("migrate", db, file, vectis(), "-o", "text", "--target", "+1"))
+        .isEqualTo(1);
+    assertThat(printed).contains("Stalled (AmbiguousRevision): spec.targetRevision +1 meets a "
+        + "branch point, where Alembic cannot choose (Ambiguous walk); say which branch: ",
+        "a3e2f1b8c9d4", "b7c4e9a1d2f3");
+    assertThat(versionRows(db)).containsExactly("0f5e1c2d3a4b");
+  }
 }
