@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
       PlanCommand.class,
       MigrateCommand.class,
       StatusCommand.class,
+      CurrentCommand.class,
       RestoreCommand.class,
       VersionCommand.class
     })

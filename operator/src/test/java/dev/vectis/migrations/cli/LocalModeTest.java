@@ -391,4 +391,27 @@ class LocalModeTest {
         "a3e2f1b8c9d4", "b7c4e9a1d2f3");
     assertThat(versionRows(db)).containsExactly("0f5e1c2d3a4b");
   }
+
+  /** `alembic current` without Python: the rows, one a line; json for scripts. */
+  @Test
+  void currentPrintsTheRowsAsAlembicDoes(TestDatabase db) throws Exception {
+    Path file = resource("head");
+    assertThat(local("current", db, file, vectis())).isZero();
+    assertThat(stdout).isEmpty();
+    assertThat(local("current", db, file, vectis(), "-o", "json")).isZero();
+    assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(stdout)
+        .path("current").toString()).isEqualTo("[]");
+
+    assertThat(local("migrate", db, file, vectis(), "--target", "a3e2f1b8c9d4")).isZero();
+    assertThat(local("current", db, file, vectis())).isZero();
+    assertThat(stdout.lines().toList()).containsExactly("a3e2f1b8c9d4");
+    assertThat(local("migrate", db, file, vectis())).isZero();
+    assertThat(local("current", db, file, vectis(), "-o", "json")).isZero();
+    assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(stdout)
+        .path("current").toString()).isEqualTo("[\"" + HEAD + "\"]");
+
+    assertThat(local("current", null, file, vectis(), "--data-dir",
+        work.resolve("nothing-here").toString())).isEqualTo(2);
+    assertThat(work.resolve("nothing-here")).doesNotExist();
+  }
 }
