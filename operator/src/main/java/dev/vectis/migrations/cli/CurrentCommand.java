@@ -6,6 +6,7 @@ import dev.vectis.migrations.database.DatabaseProblem;
 import dev.vectis.migrations.database.VersionTableReader;
 import dev.vectis.migrations.local.EmbeddedDatabase;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -53,15 +54,9 @@ final class CurrentCommand implements Callable<Integer> {
         output.printDocument(System.out, new Current(rows));
       }
       return 0;
-    } catch (ResourceFile.InvalidInput | IllegalArgumentException e) {
-      System.err.println("current: " + e.getMessage());
-      return Main.EXIT_USAGE;
-    } catch (EmbeddedDatabase.Unusable e) {
-      System.err.println("current: " + e.getMessage());
-      return e.userMistake() ? Main.EXIT_USAGE : 1;
-    } catch (IOException e) {
-      System.err.println("current: cannot start the embedded PostgreSQL: " + e.getMessage());
-      return 1;
+    } catch (ResourceFile.InvalidInput | IllegalArgumentException | EmbeddedDatabase.Unusable
+        | IOException | UncheckedIOException e) {
+      return LocalOptions.failed("current", e);
     }
   }
 }

@@ -73,6 +73,30 @@ final class LocalOptions {
       + "from the same directory; default: the one on PATH).")
   Path pgDump;
 
+  /**
+   * How migrate, status and current answer a failure around the file and the database: one
+   * line on stderr naming the command, and the exit code (2 for a user mistake, else 1).
+   */
+  static int failed(String command, Exception error) {
+    if (error instanceof EmbeddedDatabase.Unusable unusable) {
+      System.err.println(command + ": " + error.getMessage());
+      return unusable.userMistake() ? Main.EXIT_USAGE : 1;
+    }
+    if (error instanceof java.io.UncheckedIOException) {
+      // A program that vanished or cannot start: one line, not a trace.
+      System.err.println(command + ": " + error.getMessage() + " ("
+          + error.getCause().getMessage() + ")");
+      return 1;
+    }
+    if (error instanceof IOException) {
+      System.err.println(command + ": cannot start the embedded PostgreSQL: "
+          + error.getMessage());
+      return 1;
+    }
+    System.err.println(command + ": " + error.getMessage());
+    return Main.EXIT_USAGE;
+  }
+
   /** The resource, checked as the API server would check it. */
   SchemaMigration resource() throws ResourceFile.InvalidInput {
     SchemaMigration resource;

@@ -6,6 +6,7 @@ import dev.vectis.migrations.local.EmbeddedDatabase;
 import dev.vectis.migrations.local.LocalEngine;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -46,19 +47,9 @@ final class MigrateCommand implements Callable<Integer> {
       LocalEngine.Outcome outcome = local.engine(resource, database, dryRun, progress).migrate();
       print(System.out, outcome.status(), output);
       return outcome.exitCode();
-    } catch (ResourceFile.InvalidInput | IllegalArgumentException e) {
-      System.err.println("migrate: " + e.getMessage());
-      return Main.EXIT_USAGE;
-    } catch (java.io.UncheckedIOException e) {
-      // A program that vanished or cannot start: one line, not a trace.
-      System.err.println("migrate: " + e.getMessage() + " (" + e.getCause().getMessage() + ")");
-      return 1;
-    } catch (EmbeddedDatabase.Unusable e) {
-      System.err.println("migrate: " + e.getMessage());
-      return e.userMistake() ? Main.EXIT_USAGE : 1;
-    } catch (IOException e) {
-      System.err.println("migrate: cannot start the embedded PostgreSQL: " + e.getMessage());
-      return 1;
+    } catch (ResourceFile.InvalidInput | IllegalArgumentException | EmbeddedDatabase.Unusable
+        | IOException | UncheckedIOException e) {
+      return LocalOptions.failed("migrate", e);
     }
   }
 

@@ -8,9 +8,10 @@ import dev.vectis.migrations.local.EmbeddedDatabase;
 import dev.vectis.migrations.local.LocalEngine;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -82,19 +83,9 @@ final class StatusCommand implements Callable<Integer> {
       row(out, "Last backup", lastBackup.map(StatusCommand::describe).orElse("none of "
           + "this database in " + backups));
       return exitCode;
-    } catch (ResourceFile.InvalidInput | IllegalArgumentException e) {
-      System.err.println("status: " + e.getMessage());
-      return Main.EXIT_USAGE;
-    } catch (java.io.UncheckedIOException e) {
-      // A program that vanished or cannot start: one line, not a trace.
-      System.err.println("status: " + e.getMessage() + " (" + e.getCause().getMessage() + ")");
-      return 1;
-    } catch (EmbeddedDatabase.Unusable e) {
-      System.err.println("status: " + e.getMessage());
-      return e.userMistake() ? Main.EXIT_USAGE : 1;
-    } catch (IOException e) {
-      System.err.println("status: cannot start the embedded PostgreSQL: " + e.getMessage());
-      return 1;
+    } catch (ResourceFile.InvalidInput | IllegalArgumentException | EmbeddedDatabase.Unusable
+        | IOException | UncheckedIOException e) {
+      return LocalOptions.failed("status", e);
     }
   }
 
