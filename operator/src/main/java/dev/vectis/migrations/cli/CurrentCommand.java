@@ -2,12 +2,8 @@ package dev.vectis.migrations.cli;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.vectis.migrations.api.SchemaMigration;
-import dev.vectis.migrations.database.DatabaseProblem;
-import dev.vectis.migrations.database.VersionTableReader;
-import dev.vectis.migrations.local.EmbeddedDatabase;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.sql.SQLException;
+import dev.vectis.migrations.revision.RevisionGraph;
+import dev.vectis.migrations.revision.RevisionLines;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -16,7 +12,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "current", mixinStandardHelpOptions = true,
     description = {"Prints the revisions in the database's version table, as `alembic current` "
-        + "does, without Python and without changing anything.",
+        + "does (with `(head)` where a row is a head), without changing anything.",
         "Exit 0: printed; 1: the database cannot be read; 2: bad input."})
 final class CurrentCommand implements Callable<Integer> {
   /** The document: {@code current} is there even when empty (the database at base). */
@@ -30,33 +26,32 @@ final class CurrentCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    SchemaMigration resource;
     try {
-      resource = local.resource();
-    } catch (ResourceFile.InvalidInput e) {
-      System.err.println("current: " + e.getMessage());
-      return Main.EXIT_USAGE;
-    }
-    try (LocalOptions.Database database = local.database(true)) {
-      List<String> rows;
-      try {
-        rows = VersionTableReader.of(resource.getSpec().alembic.versionTableSchema,
-            resource.getSpec().alembic.versionTable).observe(database.settings()).rows();
-      } catch (SQLException e) {
-        System.err.println("current: " + DatabaseProblem.classify(e, database.settings())
-            .message());
-        return 1;
-      }
-      if (output == OutputFormat.text) {
-        // As Alembic: one revision a line, nothing at all at base.
-        rows.forEach(System.out::println);
-      } else {
+      SchemaMigration resource = local.resource();
+      List<String> rows = ProjectRevisions.currentRows(local, resource);
+      if (output != OutputFormat.text) {
         output.printDocument(System.out, new Current(rows));
+        return 0;
+      }
+      if (rows.isEmpty()) {
+        return 0; // as Alembic: nothing at all at base
+      }
+      RevisionGraph graph;
+      try {
+        graph = ProjectRevisions.graph(local, resource);
+      } catch (CommandFailure unreadable) {
+        // The rows are the answer; the markers are a courtesy.
+        System.err.println("current: warning: " + unreadable.getMessage());
+        rows.forEach(System.out::println);
+        return 0;
+      }
+      for (String row : rows) {
+        System.out.println(graph.revision(row) == null ? row + " (not in the project's scripts)"
+            : RevisionLines.current(graph, row));
       }
       return 0;
-    } catch (ResourceFile.InvalidInput | IllegalArgumentException | EmbeddedDatabase.Unusable
-        | IOException | UncheckedIOException e) {
-      return LocalOptions.failed("current", e);
+    } catch (Exception e) {
+      return LocalOptions.failed("current", e, output);
     }
   }
 }

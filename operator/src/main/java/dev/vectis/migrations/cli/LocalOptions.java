@@ -7,20 +7,26 @@ import dev.vectis.migrations.database.PasswordSources;
 import dev.vectis.migrations.local.EmbeddedDatabase;
 import dev.vectis.migrations.local.LocalAlembic;
 import dev.vectis.migrations.local.LocalEngine;
+import dev.vectis.migrations.local.LocalPaths;
 import dev.vectis.migrations.local.LocalState;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.function.Consumer;
 import picocli.CommandLine.Option;
 
-/** The options {@code migrate} and {@code status} share, and what they set up from them. */
+/** The options the local commands share, and what they set up from them. */
 final class LocalOptions {
-  @Option(names = {"-f", "--filename"}, required = true, paramLabel = "FILE",
-      description = "The SchemaMigration (YAML).")
+  @Option(names = {"-f", "--filename"}, paramLabel = "FILE",
+      description = "The SchemaMigration (YAML). Without it, one is made from the flags: "
+          + "target head (or --target), the alembic.ini found in --project-dir (or --config), "
+          + "a backup before any downgrade.")
   Path file;
 
   @Option(names = "--name", paramLabel = "NAME",
-      description = "Which SchemaMigration of a file that holds several.")
+      description = "Which SchemaMigration of a file that holds several; without -f, the "
+          + "name its status is kept under (default: the --project-dir folder's name).")
   String name;
 
   @Option(names = "--target", paramLabel = "REV",
@@ -32,10 +38,17 @@ final class LocalOptions {
       + "still taken first, unless the file says otherwise).")
   boolean allowDowngrade;
 
-  @Option(names = "--project-dir", required = true, paramLabel = "DIR",
-      description = "The project checkout; it stands for the image's file system "
-          + "(spec.alembic.workingDir /app/vectis/backend is looked up as DIR/vectis/backend).")
+  @Option(names = "--project-dir", defaultValue = ".", paramLabel = "DIR",
+      description = "The project checkout (default: the current directory); it stands for "
+          + "the image's file system (spec.alembic.workingDir /app/vectis/backend is looked up "
+          + "as DIR/vectis/backend).")
   Path projectDir;
+
+  @Option(names = "--config", paramLabel = "FILE",
+      description = "alembic.ini, relative to --project-dir; overrides "
+          + "spec.alembic.workingDir and spec.alembic.config (default: from the file, or "
+          + "without -f the one alembic.ini in DIR or up to 3 levels below).")
+  Path config;
 
   @Option(names = "--database-url", paramLabel = "URL",
       description = "postgresql://user@host:port/db[?sslmode=...]; default: an embedded "
@@ -74,53 +87,91 @@ final class LocalOptions {
   Path pgDump;
 
   /**
-   * How migrate, status and current answer a failure around the file and the database: one
-   * line on stderr naming the command, and the exit code (2 for a user mistake, else 1).
+   * How a local command answers a failure around its input, the project and the database: one
+   * line on stderr naming the command, and with {@code -o json|yaml} also an error document on
+   * stdout (a script's parser gets a document either way). Exit 2 for a user mistake, else 1.
    */
-  static int failed(String command, Exception error) {
+  static int failed(String command, Exception error, OutputFormat output) {
+    String message;
+    int exitCode;
     if (error instanceof EmbeddedDatabase.Unusable unusable) {
-      System.err.println(command + ": " + error.getMessage());
-      return unusable.userMistake() ? Main.EXIT_USAGE : 1;
-    }
-    if (error instanceof java.io.UncheckedIOException) {
+      message = error.getMessage();
+      exitCode = unusable.userMistake() ? Main.EXIT_USAGE : 1;
+    } else if (error instanceof CommandFailure failure) {
+      message = failure.getMessage();
+      exitCode = failure.exitCode();
+    } else if (error instanceof java.io.UncheckedIOException) {
       // A program that vanished or cannot start: one line, not a trace.
-      System.err.println(command + ": " + error.getMessage() + " ("
-          + error.getCause().getMessage() + ")");
-      return 1;
+      message = error.getMessage() + " (" + error.getCause().getMessage() + ")";
+      exitCode = 1;
+    } else if (error instanceof IOException) {
+      message = "cannot start the embedded PostgreSQL: " + error.getMessage();
+      exitCode = 1;
+    } else {
+      message = error.getMessage();
+      exitCode = Main.EXIT_USAGE;
     }
-    if (error instanceof IOException) {
-      System.err.println(command + ": cannot start the embedded PostgreSQL: "
-          + error.getMessage());
-      return 1;
+    System.err.println(command + ": " + message);
+    if (output != OutputFormat.text) {
+      output.printDocument(System.out, Map.of("error", new ErrorDocument(command, message,
+          exitCode)));
     }
-    System.err.println(command + ": " + error.getMessage());
-    return Main.EXIT_USAGE;
+    return exitCode;
   }
+
+  /** What {@code -o json|yaml} prints when a command fails before it has a result. */
+  record ErrorDocument(String command, String message, int exitCode) {}
 
   /** The resource, checked as the API server would check it. */
   SchemaMigration resource() throws ResourceFile.InvalidInput {
+    if (!Files.isDirectory(projectDir)) {
+      throw new ResourceFile.InvalidInput("--project-dir " + projectDir + ": no such directory");
+    }
+    Path ini;
+    try {
+      ini = config != null || file == null ? LocalPaths.alembicIni(projectDir, config) : null;
+    } catch (IllegalArgumentException e) {
+      throw new ResourceFile.InvalidInput(e.getMessage());
+    }
+    Consumer<ObjectNode> overrides = document -> {
+      ObjectNode spec = document.with("spec");
+      if (target != null) {
+        spec.put("targetRevision", target);
+      }
+      if (allowDowngrade) {
+        spec.with("downgrade").put("allow", true);
+      }
+      if (ini != null) {
+        // As an image path: LocalPaths maps "/vectis/backend" back to DIR/vectis/backend.
+        Path relative = projectDir.toAbsolutePath().normalize().relativize(ini.getParent());
+        spec.with("alembic").put("workingDir", "/" + relative.toString().replace('\\', '/'));
+        spec.with("alembic").put("config", ini.getFileName().toString());
+      }
+    };
     SchemaMigration resource;
     try {
-      resource = ResourceFile.read(file, name, document -> {
-        ObjectNode spec = document.with("spec");
-        if (target != null) {
-          spec.put("targetRevision", target);
-        }
-        if (allowDowngrade) {
-          spec.with("downgrade").put("allow", true);
-        }
-      });
+      resource = file != null ? ResourceFile.read(file, name, overrides)
+          : ResourceFile.fromTree("the command line", fromFlags(overrides));
     } catch (ResourceFile.InvalidInput e) {
       throw target == null ? e : new ResourceFile.InvalidInput(e.getMessage()
           .replace("spec.targetRevision", "--target (spec.targetRevision)"));
-    }
-    if (!Files.isDirectory(projectDir)) {
-      throw new ResourceFile.InvalidInput("--project-dir " + projectDir + ": no such directory");
     }
     requireProgram("--python", python);
     requireProgram("--alembic", alembic);
     requireProgram("--pg-dump", pgDump == null ? null : pgDump.toString());
     return resource;
+  }
+
+  /** Without -f: the SchemaMigration a file would hold for this checkout. */
+  private ObjectNode fromFlags(Consumer<ObjectNode> overrides) {
+    ObjectNode tree = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+    String resourceName = name != null ? name : LocalPaths.resourceName(projectDir);
+    tree.with("metadata").put("name", resourceName).put("namespace", "default");
+    ObjectNode spec = tree.with("spec");
+    spec.put("image", "local/" + resourceName);
+    spec.with("database").with("secretRef").put("name", "local");
+    overrides.accept(tree);
+    return tree;
   }
 
   /** A program given by path must be there: one line now, not a stack trace mid-run. */

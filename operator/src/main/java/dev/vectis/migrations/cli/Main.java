@@ -15,6 +15,9 @@ import picocli.CommandLine.Command;
       MigrateCommand.class,
       StatusCommand.class,
       CurrentCommand.class,
+      HeadsCommand.class,
+      HistoryCommand.class,
+      ShowCommand.class,
       RestoreCommand.class,
       VersionCommand.class
     })

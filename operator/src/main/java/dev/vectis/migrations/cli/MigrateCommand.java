@@ -38,8 +38,7 @@ final class MigrateCommand implements Callable<Integer> {
     try {
       resource = local.resource();
     } catch (ResourceFile.InvalidInput e) {
-      System.err.println("migrate: " + e.getMessage());
-      return Main.EXIT_USAGE;
+      return LocalOptions.failed("migrate", e, output);
     }
     try (LocalOptions.Database database = local.database(dryRun)) {
       progress.println("==> " + resource.getMetadata().getName() + ": " + resource.getSpec().image
@@ -49,7 +48,7 @@ final class MigrateCommand implements Callable<Integer> {
       return outcome.exitCode();
     } catch (ResourceFile.InvalidInput | IllegalArgumentException | EmbeddedDatabase.Unusable
         | IOException | UncheckedIOException e) {
-      return LocalOptions.failed("migrate", e);
+      return LocalOptions.failed("migrate", e, output);
     }
   }
 

@@ -2,6 +2,7 @@ package dev.vectis.migrations.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vectis.migrations.local.LocalAlembic;
+import dev.vectis.migrations.local.LocalPaths;
 import dev.vectis.migrations.revision.AlembicCommands;
 import dev.vectis.migrations.revision.AlembicError;
 import dev.vectis.migrations.revision.InspectionScript;
@@ -42,13 +43,14 @@ final class PlanCommand implements Callable<Integer> {
     Path graph;
 
     @Option(names = "--project-dir", paramLabel = "DIR",
-        description = "Directory holding alembic.ini; its graph is read with the local Alembic.")
+        description = "The project checkout; its graph is read with the local Alembic.")
     Path projectDir;
   }
 
-  @Option(names = "--config", defaultValue = "alembic.ini",
-      description = "Alembic configuration file in --project-dir (default: ${DEFAULT-VALUE}).")
-  String config;
+  @Option(names = "--config", paramLabel = "FILE",
+      description = "alembic.ini, relative to --project-dir (default: the one alembic.ini in "
+          + "DIR or up to 3 levels below).")
+  Path config;
 
   @Option(names = "--python", description = "Python with Alembic (default: the interpreter of "
       + "the alembic on PATH).")
@@ -130,7 +132,13 @@ final class PlanCommand implements Callable<Integer> {
       return InspectionScript.parse(Files.readString(source.graph));
     }
     String interpreter = python != null ? python : LocalAlembic.defaultPython();
-    return LocalAlembic.inspect(source.projectDir, config, interpreter);
+    Path ini;
+    try {
+      ini = LocalPaths.alembicIni(source.projectDir, config);
+    } catch (IllegalArgumentException e) {
+      return new InspectionScript.Result(null, null, e.getMessage());
+    }
+    return LocalAlembic.inspect(ini.getParent(), ini.getFileName().toString(), interpreter);
   }
 
   private static int streamJsonLines() throws IOException {

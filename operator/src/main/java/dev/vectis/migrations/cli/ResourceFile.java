@@ -98,13 +98,28 @@ final class ResourceFile {
     }
     Document document = select(file, parse(file, text), name);
     overrides.accept(document.tree());
+    return checked(file.toString(), document);
+  }
+
+  /**
+   * A SchemaMigration made from command-line flags alone (no file), held to the same rules
+   * as a file; {@code source} names where its values came from in an error.
+   */
+  static SchemaMigration fromTree(String source, ObjectNode tree) throws InvalidInput {
+    tree.put("apiVersion", API_VERSION);
+    tree.put("kind", "SchemaMigration");
+    return checked(source, new Document(tree, Map.of()));
+  }
+
+  private static SchemaMigration checked(String source, Document document)
+      throws InvalidInput {
     List<String> problems = new ArrayList<>();
     for (ResourceValidator.Problem problem
         : ResourceValidator.instance().checkDocument(document.tree())) {
       problems.add(withYamlHint(problem, document.plainScalars()).toString());
     }
     if (!problems.isEmpty()) {
-      throw new InvalidInput(file + ": " + String.join("; ", problems));
+      throw new InvalidInput(source + ": " + String.join("; ", problems));
     }
     try {
       SchemaMigration resource = MAPPER.treeToValue(document.tree(), SchemaMigration.class);
@@ -114,10 +129,10 @@ final class ResourceFile {
       return resource;
     } catch (JsonMappingException e) {
       // The schema accepted what the API classes cannot hold: a gap between them, named.
-      throw new InvalidInput(file + ": " + e.getOriginalMessage().lines().findFirst()
+      throw new InvalidInput(source + ": " + e.getOriginalMessage().lines().findFirst()
           .orElse("cannot be read"));
     } catch (IOException e) {
-      throw new InvalidInput(file + ": " + e.getMessage());
+      throw new InvalidInput(source + ": " + e.getMessage());
     }
   }
 

@@ -39,8 +39,7 @@ final class StatusCommand implements Callable<Integer> {
     try {
       resource = local.resource();
     } catch (ResourceFile.InvalidInput e) {
-      System.err.println("status: " + e.getMessage());
-      return Main.EXIT_USAGE;
+      return LocalOptions.failed("status", e, output);
     }
     try (LocalOptions.Database database = local.database(true)) {
       Path backups = local.backupDir(database);
@@ -85,7 +84,7 @@ final class StatusCommand implements Callable<Integer> {
       return exitCode;
     } catch (ResourceFile.InvalidInput | IllegalArgumentException | EmbeddedDatabase.Unusable
         | IOException | UncheckedIOException e) {
-      return LocalOptions.failed("status", e);
+      return LocalOptions.failed("status", e, output);
     }
   }
 

@@ -89,17 +89,9 @@ public final class LocalEngine {
     this.saved = options.state() == null ? fresh() : options.state().load(spec);
     this.generation = saved.generation;
     this.status = saved.status;
-    this.alembicDir = LocalPaths.resolve(options.projectDir(), spec.alembic.workingDir,
-        "spec.alembic.workingDir");
+    this.alembicDir = LocalPaths.alembicDir(options.projectDir(), spec);
     this.seedDir = LocalPaths.resolve(options.projectDir(), spec.seed.workingDir,
         "spec.seed.workingDir");
-    Path config = Path.of(spec.alembic.config);
-    if (!config.isAbsolute() && !Files.isRegularFile(alembicDir.resolve(config))) {
-      throw new IllegalArgumentException("no " + config + " in " + alembicDir
-          + " (spec.alembic.workingDir " + spec.alembic.workingDir + " looked up under "
-          + "--project-dir " + options.projectDir() + "); give the checkout that holds it as "
-          + "--project-dir, or set spec.alembic.workingDir/config");
-    }
   }
 
   private static LocalState.Saved fresh() {

@@ -116,6 +116,84 @@ public final class AlembicCommands {
   }
 
   /**
+   * {@code get_revisions(id)} as {@code alembic show} resolves its argument: an id, a unique
+   * prefix, {@code head}, {@code heads}, a branch label or {@code label@head}.
+   */
+  public static List<Revision> revisions(RevisionGraph graph, String id) {
+    try {
+      List<Revision> revisions = new ArrayList<>();
+      for (Node node : graph.getRevisions(id)) {
+        revisions.add(requireRevision(node, "the revision").revision);
+      }
+      return revisions;
+    } catch (RevisionError e) {
+      throw translate(e, null, "show");
+    }
+  }
+
+  /**
+   * {@code alembic history -r lower:upper}: the revisions {@code walk_revisions} yields, newest
+   * first (a port of {@code _collect_upgrade_revisions} with {@code inclusive=True,
+   * implicit_base=False}).
+   *
+   * @param lower the range's start ({@code base} when empty)
+   * @param upper the range's end ({@code heads} when empty)
+   */
+  public static List<Revision> history(RevisionGraph graph, String lower, String upper) {
+    String start = lower == null || lower.isEmpty() ? "base" : lower;
+    String end = upper == null || upper.isEmpty() ? "heads" : upper;
+    try {
+      List<Node> targets = new ArrayList<>();
+      for (Node node : parseUpgradeTarget(graph, start.equals("base") ? List.of()
+          : List.of(start), end)) {
+        targets.add(requireRevision(node, "the range's end"));
+      }
+      if (start.contains("@")) {
+        // A branch-qualified start keeps only the ends on that branch.
+        String branch = start.substring(0, start.indexOf('@'));
+        Revision labelled = graph.revision(branch);
+        if (labelled != null && labelled.branchLabels().size() == 1) {
+          branch = labelled.branchLabels().get(0);
+        }
+        String label = branch;
+        targets.removeIf(node -> !node.revision.branchLabels().contains(label));
+      }
+      Set<Node> required = new LinkedHashSet<>(graph.ancestors(targets, true, true));
+      required.addAll(targets);
+      List<Node> lowest;
+      if (RevisionGraph.relativeDestination(start) != null) {
+        DowngradeTarget walked = parseDowngradeTarget(graph, List.of(end), start);
+        lowest = walked.revision() == BASE ? List.of() : List.of(walked.revision());
+      } else {
+        lowest = graph.getRevisions(start);
+        for (Node node : lowest) {
+          if (!required.contains(node)) {
+            throw new RangeNotAncestor();
+          }
+        }
+      }
+      Set<Node> current = new HashSet<>(graph.ancestors(lowest, true, true));
+      current.addAll(lowest);
+      Set<Node> needs = new LinkedHashSet<>(required);
+      needs.removeAll(current);
+      needs.addAll(lowest);
+      if (!lowest.isEmpty()) {
+        needs.retainAll(new HashSet<>(graph.descendants(lowest, false)));
+      }
+      List<Revision> revisions = new ArrayList<>();
+      for (String id : topologicalSort(graph, needs, targets)) {
+        revisions.add(graph.revision(id));
+      }
+      return revisions;
+    } catch (RangeNotAncestor e) {
+      throw new AlembicError("Requested range " + start + ":" + end + " does not refer to "
+          + "ancestor/descendant revisions along the same branch", null);
+    } catch (RevisionError e) {
+      throw translate(e, null, "history");
+    }
+  }
+
+  /**
    * The refusals Alembic reaches before it loads any script (it builds its map lazily): a range,
    * and the relative targets that cannot work whatever the graph. When one applies, a broken
    * graph is never reported, as with Alembic.

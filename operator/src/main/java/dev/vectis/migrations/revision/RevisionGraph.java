@@ -46,6 +46,8 @@ public final class RevisionGraph {
   /** By load index: the normalised parents' load indexes, and the depth above the bases. */
   private final int[][] parentIndexes;
   private final int[] depth;
+  /** Branch labels as Alembic shows them: declared, plus those inherited along the branch. */
+  private final Map<String, Set<String>> shownLabels = new HashMap<>();
 
   /** A revision with the links Alembic computes when it builds its map. */
   static final class Node {
@@ -146,6 +148,7 @@ public final class RevisionGraph {
             .mapToInt(id -> byId.get(id).loadIndex).toArray();
       }
       depth = depths(parentIndexes);
+      addBranches(labelled);
     } catch (RevisionError e) {
       throw AlembicCommands.translate(e, null, null);
     }
@@ -182,6 +185,32 @@ public final class RevisionGraph {
         map.put(label, node);
       }
     }
+  }
+
+  /**
+   * {@code _add_branches}: a label spreads to the revision's descendants, then down from the
+   * last of them until a branch point or a merge (that walk's start is Alembic's, quirk
+   * included). Used for display only; resolution uses the declared labels.
+   */
+  private void addBranches(List<Node> labelled) {
+    for (Node revision : labelled) {
+      Set<String> labels = Set.copyOf(labelsShown(revision));
+      Node last = revision;
+      for (Node node : descendants(List.of(revision), false)) {
+        labelsShown(node).addAll(labels);
+        last = node;
+      }
+      Node parent = last;
+      while (parent != null && parent.allNextrev.size() <= 1 && parent.versionedDown.size() <= 1) {
+        labelsShown(parent).addAll(labels);
+        parent = parent.versionedDown.isEmpty() ? null : map.get(parent.versionedDown.get(0));
+      }
+    }
+  }
+
+  private Set<String> labelsShown(Node node) {
+    return shownLabels.computeIfAbsent(node.id,
+        id -> new LinkedHashSet<>(node.revision.branchLabels()));
   }
 
   private void addDependsOn(List<Node> all) {
@@ -303,6 +332,12 @@ public final class RevisionGraph {
   /** Real heads: revisions nothing points at, dependencies included; what {@code heads} means. */
   public List<String> realHeads() {
     return realHeads;
+  }
+
+  /** The branch labels Alembic shows for a revision: its own and those it inherits. */
+  public List<String> branchLabelsShown(String id) {
+    Set<String> labels = shownLabels.get(id);
+    return labels == null ? node(id).revision.branchLabels() : List.copyOf(labels);
   }
 
   /** Bases: revisions without {@code down_revision}. */
