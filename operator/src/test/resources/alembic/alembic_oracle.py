@@ -1,7 +1,7 @@
 """Answers plan requests with the real Alembic, for the differential test.
 
 Reads one JSON request a line on stdin ({"revisions": [...], "current": [...], "target": "...",
-"direction": "upgrade"|"downgrade"}) and writes one JSON answer a line, in the format of
+"direction": "upgrade"|"downgrade"|"history"}) and writes one JSON answer a line, in the format of
 `schema-migration-operator plan --jsonl`. It builds Alembic's own RevisionMap in memory and
 runs exactly what `alembic upgrade|downgrade <target>` runs before touching the database:
 the planning of ScriptDirectory._upgrade_revs/_downgrade_revs (with its error translation)
@@ -19,7 +19,7 @@ import warnings
 import sqlalchemy as sa
 from alembic import util
 from alembic.runtime.migration import HeadMaintainer, MigrationStep
-from alembic.script.base import ScriptDirectory
+from alembic.script.base import Script, ScriptDirectory
 from alembic.script.revision import Revision, RevisionMap
 
 warnings.simplefilter("ignore")
@@ -62,7 +62,48 @@ def _revision(spec):
     return revision
 
 
+def _hash_sensitive(revision_map):
+    """Whether an order depends on PYTHONHASHSEED: a revision with 2+ normalised dependencies."""
+    return any(
+        len(r._normalized_resolved_dependencies) >= 2
+        for r in revision_map._revision_map.values()
+        if r is not None
+    )
+
+
+def history(request):
+    """`alembic history -r RANGE` without docs: the lines walk_revisions yields, formatted."""
+    lower, _, upper = request["target"].partition(":")
+    specs = request["revisions"]
+
+    def generator():
+        for spec in specs:
+            revision = _revision(spec)
+            revision.doc = ""
+            revision._db_current_indicator = False
+            revision._format_down_revision = types.MethodType(Script._format_down_revision,
+                                                              revision)
+            yield revision
+
+    script = types.SimpleNamespace(revision_map=RevisionMap(generator))
+    script._catch_revision_errors = types.MethodType(ScriptDirectory._catch_revision_errors,
+                                                     script)
+    try:
+        lines = [
+            Script._head_only(revision, True, True, True, True)
+            for revision in ScriptDirectory.walk_revisions(script, lower or "base",
+                                                           upper or "heads")
+        ]
+    except util.CommandError as error:
+        return {"ok": False, "error": error.args[0]}
+    except (AssertionError, KeyError, IndexError, ValueError, TypeError, AttributeError) as error:
+        return {"ok": False, "error": repr(error), "crash": type(error).__name__}
+    return {"ok": True, "lines": lines, "hash_sensitive": _hash_sensitive(script.revision_map)}
+
+
 def answer(request):
+    if request["direction"] == "history":
+        return history(request)
     specs = request["revisions"]
     rows = tuple(request.get("current") or ())
     target = request["target"]
@@ -109,11 +150,7 @@ def answer(request):
         return {"ok": False, "error": error.args[0]}
     except (AssertionError, KeyError, IndexError, ValueError, TypeError) as error:
         return {"ok": False, "error": repr(error), "crash": type(error).__name__}
-    hash_sensitive = any(
-        len(r._normalized_resolved_dependencies) >= 2
-        for r in revision_map._revision_map.values()
-        if r is not None
-    )
+    hash_sensitive = _hash_sensitive(revision_map)
     return {
         "ok": True,
         "resolved_target": resolved,

@@ -145,32 +145,31 @@ public final class AlembicCommands {
     try {
       List<Node> targets = new ArrayList<>();
       for (Node node : parseUpgradeTarget(graph, start.equals("base") ? List.of()
-          : List.of(start), end)) {
+          : List.of(start), end, false)) {
         targets.add(requireRevision(node, "the range's end"));
       }
       if (start.contains("@")) {
         // A branch-qualified start keeps only the ends on that branch.
         String branch = start.substring(0, start.indexOf('@'));
-        Revision labelled = graph.revision(branch);
-        if (labelled != null && labelled.branchLabels().size() == 1) {
-          branch = labelled.branchLabels().get(0);
+        if (graph.revision(branch) != null
+            && graph.branchLabelsShown(branch).size() == 1) {
+          branch = graph.branchLabelsShown(branch).get(0);
         }
         String label = branch;
-        targets.removeIf(node -> !node.revision.branchLabels().contains(label));
+        targets.removeIf(node -> !graph.branchLabelsShown(node.id).contains(label));
       }
       Set<Node> required = new LinkedHashSet<>(graph.ancestors(targets, true, true));
       required.addAll(targets);
-      List<Node> lowest;
-      if (RevisionGraph.relativeDestination(start) != null) {
+      List<Node> lowest = graph.getRevisions(start);
+      for (Node node : lowest) {
+        if (node != null && !required.contains(node)) {
+          throw new RangeNotAncestor();
+        }
+      }
+      if (!lowest.isEmpty() && lowest.get(0) == null) {
+        // "-N" walked past a base: Alembic parses it again as a downgrade target from the end.
         DowngradeTarget walked = parseDowngradeTarget(graph, List.of(end), start);
         lowest = walked.revision() == BASE ? List.of() : List.of(walked.revision());
-      } else {
-        lowest = graph.getRevisions(start);
-        for (Node node : lowest) {
-          if (!required.contains(node)) {
-            throw new RangeNotAncestor();
-          }
-        }
       }
       Set<Node> current = new HashSet<>(graph.ancestors(lowest, true, true));
       current.addAll(lowest);
@@ -189,7 +188,7 @@ public final class AlembicCommands {
       throw new AlembicError("Requested range " + start + ":" + end + " does not refer to "
           + "ancestor/descendant revisions along the same branch", null);
     } catch (RevisionError e) {
-      throw translate(e, null, "history");
+      throw translate(e, end, "history");
     }
   }
 
@@ -252,6 +251,12 @@ public final class AlembicCommands {
 
   private static List<Node> parseUpgradeTarget(RevisionGraph graph, List<String> rows,
       String target) {
+    return parseUpgradeTarget(graph, rows, target, true);
+  }
+
+  /** @param assertRelativeLength false: a walk past the end stops there (history's ranges) */
+  private static List<Node> parseUpgradeTarget(RevisionGraph graph, List<String> rows,
+      String target, boolean assertRelativeLength) {
     Matcher match = RevisionGraph.relativeDestination(target);
     if (match == null) {
       return graph.getRevisions(target);
@@ -277,20 +282,21 @@ public final class AlembicCommands {
         }
         Object start = startRevisions.get(0);
         Node startNode = start instanceof String row ? graph.getRevision(row) : (Node) start;
-        Node walked = graph.walk(startNode, steps, branchLabel);
+        Node walked = graph.walk(startNode, steps, branchLabel, assertRelativeLength);
         if (walked == null) {
           throw relativeDidNotProduce(relativeText, relative);
         }
         return List.of(walked);
       }
-      return singletonAllowingNull(graph.walk(graph.getRevision(symbol), steps, branchLabel));
+      return singletonAllowingNull(graph.walk(graph.getRevision(symbol), steps, branchLabel,
+          assertRelativeLength));
     }
     if (symbol == null) {
       throw relativeDidNotProduce(relative.toString(), relative);
     }
     Node start = branchLabel == null ? graph.getRevision(symbol)
         : graph.getRevision(branchLabel + "@" + symbol);
-    return singletonAllowingNull(graph.walk(start, steps, null));
+    return singletonAllowingNull(graph.walk(start, steps, null, assertRelativeLength));
   }
 
   /** {@code L@+N}: where on branch L the walk up starts (rev:1240-1268). */
@@ -384,7 +390,7 @@ public final class AlembicCommands {
   }
 
   /** A walk stops at the end of the graph, so a huge step count walks as far as the largest int. */
-  private static int clampedSteps(BigInteger relative) {
+  static int clampedSteps(BigInteger relative) {
     BigInteger limit = BigInteger.valueOf(Integer.MAX_VALUE);
     return relative.max(limit.negate()).min(limit).intValue();
   }

@@ -409,11 +409,24 @@ public final class RevisionGraph {
   /** {@code get_revisions} for one identifier. */
   List<Node> getRevisions(String id) {
     Resolved resolved = resolveRevisionNumber(id);
-    if (resolved.ids().size() == 1 && isNegativePythonInt(resolved.ids().get(0))) {
-      // "branch@-n" reaching get_revisions directly: unreachable from upgrade and downgrade,
-      // whose relative targets are parsed first; refused rather than half-ported.
-      throw new AlembicCrash("ValueError",
-          "a negative number is not a revision identifier: " + resolved.ids().get(0));
+    if (resolved.ids().size() == 1 && isNegativePythonInt(resolved.ids().get(0))
+        && !resolved.ids().get(0).replaceAll("[-_0\\s]", "").isEmpty()) {
+      // "-n" or "branch@-n" reaching get_revisions directly (a history range's start): a walk
+      // down from each head (on the branch); an overwalk is null, as Alembic's None.
+      int steps = AlembicCommands.clampedSteps(new java.math.BigInteger(
+          resolved.ids().get(0).strip().replace("_", "")));
+      List<Node> walked = new ArrayList<>();
+      for (Node head : getRevisions(realHeads)) {
+        if (resolved.branchLabel() == null
+            || branchLabelsShown(head.id).contains(resolved.branchLabel())) {
+          walked.add(walk(head, steps, null));
+        }
+      }
+      if (walked.isEmpty()) {
+        // Alembic goes on with nothing and stops with a traceback later.
+        throw new RevisionError("no head is on branch " + resolved.branchLabel());
+      }
+      return walked;
     }
     List<Node> result = new ArrayList<>();
     for (String revisionId : resolved.ids()) {
@@ -702,6 +715,11 @@ public final class RevisionGraph {
    * result is a revision, {@link #BASE} (stepped below a base) or null (walked too far).
    */
   Node walk(Node start, int steps, String branchLabel) {
+    return walk(start, steps, branchLabel, true);
+  }
+
+  /** {@code _walk}: with {@code noOverwalk} false, a walk past the end stays where it got. */
+  Node walk(Node start, int steps, String branchLabel, boolean noOverwalk) {
     Node initial = start;
     for (int i = 0; i < Math.abs(steps); i++) {
       List<Node> children;
@@ -723,7 +741,7 @@ public final class RevisionGraph {
         }
       }
       if (children.isEmpty()) {
-        return null;
+        return noOverwalk ? null : initial;
       }
       if (children.size() > 1) {
         throw new RevisionError("Ambiguous walk");
