@@ -107,9 +107,15 @@ final class LocalOptions {
     } else if (error instanceof IOException) {
       message = "cannot start the embedded PostgreSQL: " + error.getMessage();
       exitCode = 1;
-    } else {
+    } else if (error instanceof ResourceFile.InvalidInput
+        || error instanceof IllegalArgumentException) {
       message = error.getMessage();
       exitCode = Main.EXIT_USAGE;
+    } else if (error instanceof RuntimeException bug) {
+      throw bug; // not a user's mistake: the trace is for us
+    } else {
+      message = error.getMessage();
+      exitCode = 1;
     }
     System.err.println(command + ": " + message);
     if (output != OutputFormat.text) {

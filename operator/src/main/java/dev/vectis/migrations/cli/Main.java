@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
       HeadsCommand.class,
       HistoryCommand.class,
       ShowCommand.class,
+      SeedCommand.class,
       RestoreCommand.class,
       VersionCommand.class
     })

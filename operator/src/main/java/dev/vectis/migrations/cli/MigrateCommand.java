@@ -41,8 +41,9 @@ final class MigrateCommand implements Callable<Integer> {
       return LocalOptions.failed("migrate", e, output);
     }
     try (LocalOptions.Database database = local.database(dryRun)) {
-      progress.println("==> " + resource.getMetadata().getName() + ": " + resource.getSpec().image
-          + " -> " + resource.getSpec().targetRevision + " on " + database.describe());
+      progress.println("==> " + resource.getMetadata().getName() + ": "
+          + local.projectDir.toAbsolutePath().normalize() + " -> "
+          + resource.getSpec().targetRevision + " on " + database.describe());
       LocalEngine.Outcome outcome = local.engine(resource, database, dryRun, progress).migrate();
       print(System.out, outcome.status(), output);
       return outcome.exitCode();

@@ -112,10 +112,60 @@ public final class LocalEngine {
   public Outcome migrate() {
     Interruption.install();
     try {
-      return runActions();
+      Instant started = clock.instant();
+      Outcome outcome = runActions();
+      say("    (" + elapsed(started) + " in all)");
+      return outcome;
     } finally {
       Interruption.reported();
     }
+  }
+
+  /**
+   * Runs the seed alone at the database's revision (the {@code seed} command): under the
+   * migration lock, recorded in the status as the operator records a seed.
+   */
+  public Outcome seed() {
+    if (spec.seed.command == null || spec.seed.command.isEmpty()) {
+      throw new IllegalArgumentException("spec.seed.command is empty: there is no seed to run");
+    }
+    Interruption.install();
+    try {
+      inspection = inspect(); // for a true status after the seed
+      DatabaseState state = readDatabase();
+      if (!(state instanceof DatabaseState.Rows rows)) {
+        Decision decision = observeAndDecide();
+        say("==> the seed cannot run: " + decision.message());
+        return new Outcome(status, decision, 1);
+      }
+      String at = rows.rows().isEmpty() ? "base" : String.join(", ", rows.rows());
+      Action.Seed seed = new Action.Seed(spec.image, rows.rows());
+      if (options.dryRun()) {
+        say("==> (dry run) the seed would run at " + at + ": " + String.join(" ",
+            seedCommand()));
+        return new Outcome(status, observeAndDecide(), 0);
+      }
+      say("==> running the seed at " + at);
+      StatusWriter.started(status, jobName(seed), seed, now());
+      save();
+      ActionResult result = run(seed);
+      Outcomes.finished(status, result, readDatabase(), generation, now()).events()
+          .forEach(event -> say("    " + event));
+      save();
+      boolean ran = result.ending() == ActionResult.Ending.EXITED && result.exitCode() == 0;
+      say("==> " + (ran ? "the seed ran at " + at : Interruption.requested()
+          ? "Interrupted: the seed was stopped" : "the seed failed: " + lastLine(result)));
+      return new Outcome(status, observeAndDecide(), ran ? 0
+          : Interruption.requested() ? EXIT_INTERRUPTED : 1);
+    } finally {
+      save();
+      Interruption.reported();
+    }
+  }
+
+  private static String lastLine(ActionResult result) {
+    List<String> lines = result.output().strip().lines().toList();
+    return lines.isEmpty() ? "exit " + result.exitCode() : lines.get(lines.size() - 1);
   }
 
   private Outcome runActions() {
@@ -128,7 +178,9 @@ public final class LocalEngine {
       if (action instanceof Action.None) {
         break;
       }
-      say("==> " + decision.message());
+      // Locally the graph is read from a directory, not an image.
+      say("==> " + (action instanceof Action.Inspect ? "reading the revision graph in "
+          + alembicDir : decision.message()));
       if (options.dryRun()) {
         if (dryRun(action)) {
           return new Outcome(status, decision, 0);
@@ -376,7 +428,7 @@ public final class LocalEngine {
   }
 
   private void say(String line) {
-    options.out().println(line);
+    options.out().println(TerminalStyle.of(options.out()).apply(line));
     options.out().flush();
   }
 }
