@@ -33,7 +33,46 @@ public final class Main implements Runnable {
   }
 
   static int execute(String... args) {
-    return new CommandLine(new Main()).execute(args);
+    return new CommandLine(new Main()).setParameterExceptionHandler(Main::badArguments)
+        .execute(args);
+  }
+
+  /**
+   * A flag picocli cannot parse: one line naming the command and where to look, and with
+   * {@code -o json|yaml} the same error as a document on stdout, as for any other bad input.
+   */
+  private static int badArguments(CommandLine.ParameterException error, String[] args) {
+    String command = error.getCommandLine().getCommandName();
+    String message = error.getMessage() + " (see " + command + " --help)";
+    System.err.println(command + ": " + message);
+    OutputFormat output = requestedOutput(args);
+    if (output != OutputFormat.text) {
+      output.printDocument(System.out, java.util.Map.of("error",
+          new LocalOptions.ErrorDocument(command, message, EXIT_USAGE)));
+    }
+    return EXIT_USAGE;
+  }
+
+  /** The {@code -o} of a command line picocli refused, if it can be read. */
+  static OutputFormat requestedOutput(String[] args) {
+    for (int i = 0; i < args.length; i++) {
+      String value = null;
+      if ((args[i].equals("-o") || args[i].equals("--output")) && i + 1 < args.length) {
+        value = args[i + 1];
+      } else if (args[i].startsWith("--output=")) {
+        value = args[i].substring("--output=".length());
+      } else if (args[i].startsWith("-o") && args[i].length() > 2) {
+        value = args[i].substring(2).replaceFirst("^=", "");
+      }
+      if (value != null) {
+        try {
+          return OutputFormat.valueOf(value);
+        } catch (IllegalArgumentException unknown) {
+          return OutputFormat.text;
+        }
+      }
+    }
+    return OutputFormat.text;
   }
 
   @Override

@@ -121,6 +121,9 @@ class DailyCommandsTest {
         .isEqualTo("Can't locate revision identified by 'ffff'");
     assertThat(run("history", db, "-r", "nonsense", "-o", "yaml")).isEqualTo(2);
     assertThat(cli.stdout()).startsWith("error:");
+    assertThat(run("status", db, "--no-such-flag", "-o", "json")).isEqualTo(2);
+    assertThat(json().path("error").path("message").asText())
+        .isEqualTo("Unknown option: '--no-such-flag' (see status --help)");
     assertThat(run("current", null, "-o", "json")).isEqualTo(2);
     assertThat(json().path("error").path("message").asText()).contains("no-such-pg");
     assertThat(work.resolve("no-such-pg")).doesNotExist();
