@@ -130,15 +130,16 @@ final class LocalOptions {
 
   /** The resource, checked as the API server would check it. */
   SchemaMigration resource() throws ResourceFile.InvalidInput {
-    if (!Files.isDirectory(projectDir)) {
-      throw new ResourceFile.InvalidInput("--project-dir " + projectDir + ": no such directory");
+    Path ini = null;
+    if (config != null || file == null) {
+      requireProjectDir();
+      try {
+        ini = LocalPaths.alembicIni(projectDir, config);
+      } catch (IllegalArgumentException e) {
+        throw new ResourceFile.InvalidInput(e.getMessage());
+      }
     }
-    Path ini;
-    try {
-      ini = config != null || file == null ? LocalPaths.alembicIni(projectDir, config) : null;
-    } catch (IllegalArgumentException e) {
-      throw new ResourceFile.InvalidInput(e.getMessage());
-    }
+    Path alembicIni = ini;
     Consumer<ObjectNode> overrides = document -> {
       ObjectNode spec = document.with("spec");
       if (target != null) {
@@ -147,11 +148,12 @@ final class LocalOptions {
       if (allowDowngrade) {
         spec.with("downgrade").put("allow", true);
       }
-      if (ini != null) {
+      if (alembicIni != null) {
         // As an image path: LocalPaths maps "/vectis/backend" back to DIR/vectis/backend.
-        Path relative = projectDir.toAbsolutePath().normalize().relativize(ini.getParent());
+        Path relative = projectDir.toAbsolutePath().normalize()
+            .relativize(alembicIni.getParent());
         spec.with("alembic").put("workingDir", "/" + relative.toString().replace('\\', '/'));
-        spec.with("alembic").put("config", ini.getFileName().toString());
+        spec.with("alembic").put("config", alembicIni.getFileName().toString());
       }
     };
     SchemaMigration resource;
@@ -162,10 +164,17 @@ final class LocalOptions {
       throw target == null ? e : new ResourceFile.InvalidInput(e.getMessage()
           .replace("spec.targetRevision", "--target (spec.targetRevision)"));
     }
+    requireProjectDir();
     requireProgram("--python", python);
     requireProgram("--alembic", alembic);
     requireProgram("--pg-dump", pgDump == null ? null : pgDump.toString());
     return resource;
+  }
+
+  private void requireProjectDir() throws ResourceFile.InvalidInput {
+    if (!Files.isDirectory(projectDir)) {
+      throw new ResourceFile.InvalidInput("--project-dir " + projectDir + ": no such directory");
+    }
   }
 
   /** Without -f: the SchemaMigration a file would hold for this checkout. */

@@ -355,8 +355,8 @@ class LocalModeTest {
     assertThat(stderr.strip()).doesNotContain("\tat ").endsWith("status: no alembic.ini in "
         + elsewhere
         + " (spec.alembic.workingDir /app/vectis/backend looked up under --project-dir "
-        + elsewhere + "); give the checkout that holds it as --project-dir, or set "
-        + "spec.alembic.workingDir/config");
+        + elsewhere + "); give the checkout that holds it as --project-dir, its path as "
+        + "--config, or set spec.alembic.workingDir/config");
   }
 
   /** A guide user's `alembic downgrade REV`: flags instead of editing the file. */
