@@ -278,7 +278,7 @@ final class LocalOptions {
   LocalEngine engine(SchemaMigration resource, Database database, boolean dryRun,
       java.io.PrintStream out) {
     return new LocalEngine(resource, database.settings(), new LocalEngine.Options(
-        projectDir.toAbsolutePath(), backupDir(database), state(resource, database),
+        projectDir.toAbsolutePath().normalize(), backupDir(database), state(resource, database),
         python(), alembic, pgDump(), dryRun, out), java.time.Clock.systemUTC());
   }
 

@@ -25,8 +25,9 @@ final class MigrateCommand implements Callable<Integer> {
       + "be taken) and change nothing.")
   boolean dryRun;
 
-  @Option(names = {"-o", "--output"}, defaultValue = "yaml",
-      description = "How to print the resulting status: ${COMPLETION-CANDIDATES} "
+  @Option(names = {"-o", "--output"}, defaultValue = "text",
+      description = "text: the progress and the outcome, each once; json or yaml: the "
+          + "resulting status as one document, all of stdout (progress on stderr) "
           + "(default: ${DEFAULT-VALUE}).")
   OutputFormat output;
 
@@ -53,14 +54,10 @@ final class MigrateCommand implements Callable<Integer> {
     }
   }
 
+  /** The status document of {@code -o json|yaml}; text says it all in the progress. */
   static void print(PrintStream out, SchemaMigrationStatus status, OutputFormat output) {
-    if (output == OutputFormat.text) {
-      // null: the database was never read; never say "base" for that.
-      out.println("status: " + status.phase + ", at " + (status.currentRevision == null
-          ? "an unknown revision (the database could not be read)"
-          : status.currentRevision.isEmpty() ? "base" : status.currentRevision));
-      return;
+    if (output != OutputFormat.text) {
+      output.printDocument(out, Map.of("status", status));
     }
-    output.printDocument(out, Map.of("status", status));
   }
 }

@@ -31,9 +31,7 @@ final class SeedCommand implements Callable<Integer> {
       SchemaMigration resource = local.resource();
       try (LocalOptions.Database database = local.database(dryRun)) {
         LocalEngine.Outcome outcome = local.engine(resource, database, dryRun, progress).seed();
-        if (output != OutputFormat.text) {
-          MigrateCommand.print(System.out, outcome.status(), output);
-        }
+        MigrateCommand.print(System.out, outcome.status(), output);
         return outcome.exitCode();
       }
     } catch (Exception e) {

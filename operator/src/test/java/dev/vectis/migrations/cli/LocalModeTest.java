@@ -68,7 +68,8 @@ class LocalModeTest {
   void migrateToHeadWithTheEmbeddedDatabaseThenARerunIsANoOp() throws IOException {
     Path resource = ProjectPaths.examples().resolve("with-seed.yaml");
     Path data = work.resolve("pg");
-    int exit = local("migrate", null, resource, vectis(), "--data-dir", data.toString());
+    int exit = local("migrate", null, resource, vectis(), "--data-dir", data.toString(),
+        "-o", "yaml");
     assertThat(exit).as(stdout + stderr).isZero();
     assertThat(printed).contains("Running upgrade c9d8e7f6a5b4 -> 5731d674e022, multi_currency",
         "seed: 19 rows inserted", "==> Ready: the database is at " + HEAD, "phase: Ready",
@@ -111,7 +112,8 @@ class LocalModeTest {
     db.execute("INSERT INTO exchange_rates (base_currency, target_currency, rate, "
         + "effective_from) VALUES ('EUR', 'USD', 1.08, now())");
 
-    assertThat(local("migrate", db, resource("a3e2f1b8c9d4"), vectis())).isEqualTo(1);
+    assertThat(local("migrate", db, resource("a3e2f1b8c9d4"), vectis(), "-o", "yaml"))
+        .isEqualTo(1);
     assertThat(printed).contains("Stalled (DowngradeNotAllowed): target a3e2f1b8c9d4 is behind "
         + "the database", "reason: DowngradeNotAllowed");
     assertThat(versionRows(db)).containsExactly(HEAD);
@@ -123,7 +125,8 @@ class LocalModeTest {
         "(dry run) alembic downgrade a3e2f1b8c9d4 would run 2 steps:", "nothing was changed");
     assertThat(versionRows(db)).containsExactly(HEAD);
 
-    assertThat(local("migrate", db, allowed, vectis())).as(stdout + stderr).isZero();
+    assertThat(local("migrate", db, allowed, vectis(), "-o", "yaml")).as(stdout + stderr)
+        .isZero();
     assertThat(versionRows(db)).containsExactlyInAnyOrder("a3e2f1b8c9d4", "b7c4e9a1d2f3");
     assertThat(db.tableExists("exchange_rates")).isFalse();
     Path dumps = work.resolve("backups").resolve(
