@@ -30,6 +30,10 @@ final class HistoryCommand implements Callable<Integer> {
       description = "Mark the database's current revisions (reads the database).")
   boolean indicateCurrent;
 
+  @Option(names = {"-v", "--verbose"},
+      description = "Each revision as `show` prints it (Alembic's --verbose, without Path:).")
+  boolean verbose;
+
   @Option(names = {"-o", "--output"}, defaultValue = "text",
       description = "How to print: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
   OutputFormat output;
@@ -68,8 +72,11 @@ final class HistoryCommand implements Callable<Integer> {
       }
       List<String> rows = current;
       if (output == OutputFormat.text) {
-        revisions.forEach(revision -> System.out.println(RevisionLines.history(graph,
-            revision.id(), indicateCurrent && rows.contains(revision.id()))));
+        for (Revision revision : revisions) {
+          boolean isCurrent = indicateCurrent && rows.contains(revision.id());
+          System.out.println(verbose ? RevisionLines.show(graph, revision.id(), isCurrent)
+              : RevisionLines.history(graph, revision.id(), isCurrent));
+        }
       } else {
         output.printDocument(System.out, Map.of("history", revisions.stream()
             .map(revision -> ProjectRevisions.RevisionView.of(graph, revision,
