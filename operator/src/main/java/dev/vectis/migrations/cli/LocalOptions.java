@@ -18,6 +18,10 @@ import picocli.CommandLine.Option;
 
 /** The options the local commands share, and what they set up from them. */
 final class LocalOptions {
+  /** A relative Alembic target: +N, -N, rev+N, label@-N. */
+  private static final java.util.regex.Pattern RELATIVE = java.util.regex.Pattern.compile(
+      "[+-]\\d+$");
+
   @Option(names = {"-f", "--filename"}, paramLabel = "FILE",
       description = "The SchemaMigration (YAML). Without it, one is made from the flags: "
           + "target head (or --target), the alembic.ini found in --project-dir (or --config), "
@@ -144,6 +148,11 @@ final class LocalOptions {
       ObjectNode spec = document.with("spec");
       if (target != null) {
         spec.put("targetRevision", target);
+        if (RELATIVE.matcher(target).find()) {
+          // As `alembic upgrade +1`: each run walks from where the database is then (a file's
+          // relative target is resolved once per change of the spec).
+          spec.put("retryToken", "--target " + target + " at " + System.nanoTime());
+        }
       }
       if (allowDowngrade) {
         spec.with("downgrade").put("allow", true);

@@ -428,7 +428,9 @@ public final class LocalEngine {
   }
 
   private void say(String line) {
-    options.out().println(TerminalStyle.of(options.out()).apply(line));
+    // The image stands for the checkout here: name what is really read.
+    options.out().println(TerminalStyle.of(options.out()).apply(
+        line.replace(spec.image, alembicDir.toString())));
     options.out().flush();
   }
 }

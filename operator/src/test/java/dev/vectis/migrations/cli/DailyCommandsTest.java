@@ -59,6 +59,12 @@ class DailyCommandsTest {
   void theGuidesUpgradeAndDowngradeStepsAreFlags(TestDatabase db) throws Exception {
     assertThat(run("migrate", db, "--target", "+1", "-o", "text")).as(cli.printed()).isZero();
     assertThat(versionRows(db)).containsExactly("0f5e1c2d3a4b");
+    assertThat(run("migrate", db, "--target", "b7c4e9a1d2f3")).as(cli.printed()).isZero();
+    assertThat(run("migrate", db, "--target", "+1")).as(cli.printed()).isZero();
+    assertThat(versionRows(db)).containsExactly(MERGE);
+    assertThat(run("migrate", db, "--target", "+1")).as("again, as alembic upgrade +1 would")
+        .isZero();
+    assertThat(versionRows(db)).containsExactly(HEAD);
     assertThat(run("migrate", db, "-o", "text")).as(cli.printed()).isZero();
     assertThat(versionRows(db)).containsExactly(HEAD);
     assertThat(cli.printed()).contains("==> Ready: the database is at " + HEAD, "s in all)")

@@ -166,7 +166,8 @@ class LocalModeTest {
     db.execute("INSERT INTO alembic_version VALUES ('ffffeeee0000')");
     assertThat(local("migrate", db, resource("head"), vectis())).isEqualTo(1);
     assertThat(printed).contains("Stalled (UnknownRevision): the database is at ffffeeee0000, "
-        + "which the scripts of registry.example.com/vectis/backend:1.14.0 do not contain");
+        + "which the scripts of " + ProjectPaths.vectisAlembicDir().toAbsolutePath().normalize()
+        + " do not contain");
     assertThat(versionRows(db)).containsExactly("ffffeeee0000");
   }
 
