@@ -198,11 +198,21 @@ final class LocalOptions {
     return tree;
   }
 
-  /** A program given by path must be there: one line now, not a stack trace mid-run. */
+  /** A program given by path, or by name on PATH, must be there: one line now, not mid-run. */
   private static void requireProgram(String option, String program)
       throws ResourceFile.InvalidInput {
-    if (program == null || !program.contains("/")) {
+    if (program == null) {
       return;
+    }
+    if (!program.contains("/")) {
+      for (String directory : System.getenv().getOrDefault("PATH", "")
+          .split(java.io.File.pathSeparator)) {
+        Path candidate = Path.of(directory.isEmpty() ? "." : directory, program);
+        if (Files.isExecutable(candidate) && !Files.isDirectory(candidate)) {
+          return;
+        }
+      }
+      throw new ResourceFile.InvalidInput(option + " " + program + ": not found on PATH");
     }
     if (!Files.isExecutable(Path.of(program)) || Files.isDirectory(Path.of(program))) {
       throw new ResourceFile.InvalidInput(option + " " + program + ": no such executable file");

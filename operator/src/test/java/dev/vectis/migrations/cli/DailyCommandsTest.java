@@ -159,6 +159,10 @@ class DailyCommandsTest {
     assertThat(cli.run("history", "--project-dir", none.toString())).isEqualTo(2);
     assertThat(cli.stderr()).contains("no alembic.ini in --project-dir " + none,
         "looked in " + none).hasLineCount(1);
+    assertThat(cli.run("heads", "--project-dir", ProjectPaths.vectisProject().toString(),
+        "--python", "no-such-python3")).isEqualTo(2);
+    assertThat(cli.stderr().strip()).isEqualTo("heads: --python no-such-python3: not found on "
+        + "PATH");
     assertThat(cli.run("plan", "--project-dir", ProjectPaths.vectisProject().toString(),
         "--python", ExternalTools.python().toString(), "--target", "head")).isZero();
     assertThat(cli.stdout()).contains("alembic upgrade head: 5 steps");
