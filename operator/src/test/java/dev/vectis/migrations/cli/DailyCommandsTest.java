@@ -130,9 +130,16 @@ class DailyCommandsTest {
     assertThat(run("status", db, "--no-such-flag", "-o", "json")).isEqualTo(2);
     assertThat(json().path("error").path("message").asText())
         .isEqualTo("Unknown option: '--no-such-flag' (see status --help)");
-    assertThat(run("current", null, "-o", "json")).isEqualTo(2);
-    assertThat(json().path("error").path("message").asText()).contains("no-such-pg");
-    assertThat(work.resolve("no-such-pg")).doesNotExist();
+    for (List<String> readOnly : List.of(List.of("current"), List.of("status"),
+        List.of("history", "-i"), List.of("show", "current"), List.of("migrate", "--dry-run"))) {
+      List<String> args = new ArrayList<>(readOnly.subList(1, readOnly.size()));
+      args.addAll(List.of("-o", "json"));
+      assertThat(run(readOnly.get(0), null, args.toArray(String[]::new))).as(readOnly)
+          .isEqualTo(2);
+      assertThat(json().path("error").path("message").asText()).contains("no-such-pg",
+          "creates none");
+      assertThat(work.resolve("no-such-pg")).doesNotExist();
+    }
   }
 
   private JsonNode json() throws IOException {
