@@ -134,7 +134,7 @@ class DailyCommandsTest {
         List.of("history", "-i"), List.of("show", "current"), List.of("migrate", "--dry-run"))) {
       List<String> args = new ArrayList<>(readOnly.subList(1, readOnly.size()));
       args.addAll(List.of("-o", "json"));
-      assertThat(run(readOnly.get(0), null, args.toArray(String[]::new))).as(readOnly)
+      assertThat(run(readOnly.get(0), null, args.toArray(String[]::new))).as(readOnly.toString())
           .isEqualTo(2);
       assertThat(json().path("error").path("message").asText()).contains("no-such-pg",
           "creates none");
