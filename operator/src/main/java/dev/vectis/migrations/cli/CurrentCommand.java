@@ -20,17 +20,14 @@ final class CurrentCommand implements Callable<Integer> {
 
   @Mixin LocalOptions local;
 
-  @Option(names = {"-o", "--output"}, defaultValue = "text",
-      description = "How to print: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
-  OutputFormat output;
 
   @Override
   public Integer call() {
     try {
       SchemaMigration resource = local.resource();
       List<String> rows = ProjectRevisions.currentRows(local, resource);
-      if (output != OutputFormat.text) {
-        output.printDocument(System.out, new Current(rows));
+      if (local.output != OutputFormat.text) {
+        local.output.printDocument(System.out, new Current(rows));
         return 0;
       }
       if (rows.isEmpty()) {
@@ -51,7 +48,7 @@ final class CurrentCommand implements Callable<Integer> {
       }
       return 0;
     } catch (Exception e) {
-      return LocalOptions.failed("current", e, output);
+      return LocalOptions.failed("current", e, local.output);
     }
   }
 }

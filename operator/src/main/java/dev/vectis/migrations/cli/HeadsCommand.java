@@ -17,9 +17,6 @@ import picocli.CommandLine.Option;
 final class HeadsCommand implements Callable<Integer> {
   @Mixin LocalOptions local;
 
-  @Option(names = {"-o", "--output"}, defaultValue = "text",
-      description = "How to print: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
-  OutputFormat output;
 
   @Override
   public Integer call() {
@@ -27,16 +24,16 @@ final class HeadsCommand implements Callable<Integer> {
       SchemaMigration resource = local.resource();
       RevisionGraph graph = ProjectRevisions.graph(local, resource);
       List<String> heads = graph.realHeads();
-      if (output == OutputFormat.text) {
+      if (local.output == OutputFormat.text) {
         heads.forEach(id -> System.out.println(RevisionLines.head(graph, id)));
       } else {
-        output.printDocument(System.out, Map.of("heads", heads.stream()
+        local.output.printDocument(System.out, Map.of("heads", heads.stream()
             .map(id -> ProjectRevisions.RevisionView.of(graph, graph.revision(id), null))
             .toList()));
       }
       return 0;
     } catch (Exception e) {
-      return LocalOptions.failed("heads", e, output);
+      return LocalOptions.failed("heads", e, local.output);
     }
   }
 }

@@ -34,9 +34,6 @@ final class HistoryCommand implements Callable<Integer> {
       description = "Each revision as `show` prints it (Alembic's --verbose, without Path:).")
   boolean verbose;
 
-  @Option(names = {"-o", "--output"}, defaultValue = "text",
-      description = "How to print: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
-  OutputFormat output;
 
   @Override
   public Integer call() {
@@ -71,20 +68,20 @@ final class HistoryCommand implements Callable<Integer> {
         throw new CommandFailure(e.getMessage(), Main.EXIT_USAGE);
       }
       List<String> rows = current;
-      if (output == OutputFormat.text) {
+      if (local.output == OutputFormat.text) {
         for (Revision revision : revisions) {
           boolean isCurrent = indicateCurrent && rows.contains(revision.id());
           System.out.println(verbose ? RevisionLines.show(graph, revision.id(), isCurrent)
               : RevisionLines.history(graph, revision.id(), isCurrent));
         }
       } else {
-        output.printDocument(System.out, Map.of("history", revisions.stream()
+        local.output.printDocument(System.out, Map.of("history", revisions.stream()
             .map(revision -> ProjectRevisions.RevisionView.of(graph, revision,
                 indicateCurrent ? rows.contains(revision.id()) : null)).toList()));
       }
       return 0;
     } catch (Exception e) {
-      return LocalOptions.failed("history", e, output);
+      return LocalOptions.failed("history", e, local.output);
     }
   }
 

@@ -28,6 +28,11 @@ final class LocalOptions {
           + "a backup before any downgrade.")
   Path file;
 
+  @Option(names = {"-o", "--output"}, defaultValue = "text",
+      description = "text (default) for people; json or yaml: the result as one document, "
+          + "all of stdout, also on failure (progress and warnings on stderr).")
+  OutputFormat output;
+
   @Option(names = "--name", paramLabel = "NAME",
       description = "Which SchemaMigration of a file that holds several; without -f, the "
           + "name its status is kept under (default: the --project-dir folder's name).")

@@ -25,32 +25,27 @@ final class MigrateCommand implements Callable<Integer> {
       + "be taken) and change nothing.")
   boolean dryRun;
 
-  @Option(names = {"-o", "--output"}, defaultValue = "text",
-      description = "text: the progress and the outcome, each once; json or yaml: the "
-          + "resulting status as one document, all of stdout (progress on stderr) "
-          + "(default: ${DEFAULT-VALUE}).")
-  OutputFormat output;
 
   @Override
   public Integer call() {
     // With -o json|yaml, stdout holds the document and nothing else (`| jq` works).
-    PrintStream progress = output.progress();
+    PrintStream progress = local.output.progress();
     SchemaMigration resource;
     try {
       resource = local.resource();
     } catch (ResourceFile.InvalidInput e) {
-      return LocalOptions.failed("migrate", e, output);
+      return LocalOptions.failed("migrate", e, local.output);
     }
     try (LocalOptions.Database database = local.database(dryRun)) {
       progress.println("==> " + resource.getMetadata().getName() + ": "
           + local.projectDir.toAbsolutePath().normalize() + " -> "
           + resource.getSpec().targetRevision + " on " + database.describe());
       LocalEngine.Outcome outcome = local.engine(resource, database, dryRun, progress).migrate();
-      print(System.out, outcome.status(), output);
+      print(System.out, outcome.status(), local.output);
       return outcome.exitCode();
     } catch (ResourceFile.InvalidInput | IllegalArgumentException | EmbeddedDatabase.Unusable
         | IOException | UncheckedIOException e) {
-      return LocalOptions.failed("migrate", e, output);
+      return LocalOptions.failed("migrate", e, local.output);
     }
   }
 

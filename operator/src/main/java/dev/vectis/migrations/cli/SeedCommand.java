@@ -19,23 +19,19 @@ final class SeedCommand implements Callable<Integer> {
   @Option(names = "--dry-run", description = "Say what would run; change nothing.")
   boolean dryRun;
 
-  @Option(names = {"-o", "--output"}, defaultValue = "text",
-      description = "How to print the resulting status: ${COMPLETION-CANDIDATES} "
-          + "(default: ${DEFAULT-VALUE}).")
-  OutputFormat output;
 
   @Override
   public Integer call() {
-    PrintStream progress = output.progress();
+    PrintStream progress = local.output.progress();
     try {
       SchemaMigration resource = local.resource();
       try (LocalOptions.Database database = local.database(dryRun)) {
         LocalEngine.Outcome outcome = local.engine(resource, database, dryRun, progress).seed();
-        MigrateCommand.print(System.out, outcome.status(), output);
+        MigrateCommand.print(System.out, outcome.status(), local.output);
         return outcome.exitCode();
       }
     } catch (Exception e) {
-      return LocalOptions.failed("seed", e, output);
+      return LocalOptions.failed("seed", e, local.output);
     }
   }
 }

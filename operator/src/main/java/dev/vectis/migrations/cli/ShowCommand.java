@@ -27,9 +27,6 @@ final class ShowCommand implements Callable<Integer> {
   @Parameters(paramLabel = "REV", description = "The revision to show.")
   String revision;
 
-  @Option(names = {"-o", "--output"}, defaultValue = "text",
-      description = "How to print: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
-  OutputFormat output;
 
   @Override
   public Integer call() {
@@ -53,16 +50,16 @@ final class ShowCommand implements Callable<Integer> {
         }
       }
       boolean current = revision.equals("current");
-      if (output == OutputFormat.text) {
+      if (local.output == OutputFormat.text) {
         shown.forEach(each -> System.out.println(RevisionLines.show(graph, each.id(), current)));
       } else {
-        output.printDocument(System.out, Map.of("revisions", shown.stream()
+        local.output.printDocument(System.out, Map.of("revisions", shown.stream()
             .map(each -> ProjectRevisions.RevisionView.of(graph, each, current ? true : null))
             .toList()));
       }
       return 0;
     } catch (Exception e) {
-      return LocalOptions.failed("show", e, output);
+      return LocalOptions.failed("show", e, local.output);
     }
   }
 }

@@ -27,10 +27,6 @@ import picocli.CommandLine.Option;
 final class StatusCommand implements Callable<Integer> {
   @Mixin LocalOptions local;
 
-  @Option(names = {"-o", "--output"}, defaultValue = "text",
-      description = "How to print: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}); json "
-          + "and yaml print one document and nothing else on stdout.")
-  OutputFormat output;
 
   @Override
   public Integer call() {
@@ -39,16 +35,17 @@ final class StatusCommand implements Callable<Integer> {
     try {
       resource = local.resource();
     } catch (ResourceFile.InvalidInput e) {
-      return LocalOptions.failed("status", e, output);
+      return LocalOptions.failed("status", e, local.output);
     }
     try (LocalOptions.Database database = local.database(true)) {
       Path backups = local.backupDir(database);
-      LocalEngine.Outcome outcome = local.engine(resource, database, true, output.progress())
+      LocalEngine.Outcome outcome = local.engine(resource, database, true,
+          local.output.progress())
           .inspectOnly();
       SchemaMigrationStatus status = outcome.status();
       Optional<BackupScript.Dump> lastBackup = lastBackup(backups);
       int exitCode = status.currentRevision == null ? 1 : 0;
-      if (output != OutputFormat.text) {
+      if (local.output != OutputFormat.text) {
         Map<String, Object> document = new LinkedHashMap<>();
         document.put("name", resource.getMetadata().getName());
         document.put("database", database.describe());
@@ -60,7 +57,7 @@ final class StatusCommand implements Callable<Integer> {
             "path", dump.path().toString(), "revision", dump.metadata().revision(),
             "sizeBytes", dump.metadata().sizeBytes(), "createdAt",
             String.valueOf(dump.metadata().createdAt()))));
-        output.printDocument(out, document);
+        local.output.printDocument(out, document);
         return exitCode;
       }
       row(out, "SchemaMigration", resource.getMetadata().getNamespace() + "/"
@@ -84,7 +81,7 @@ final class StatusCommand implements Callable<Integer> {
       return exitCode;
     } catch (ResourceFile.InvalidInput | IllegalArgumentException | EmbeddedDatabase.Unusable
         | IOException | UncheckedIOException e) {
-      return LocalOptions.failed("status", e, output);
+      return LocalOptions.failed("status", e, local.output);
     }
   }
 
