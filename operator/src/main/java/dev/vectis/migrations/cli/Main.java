@@ -28,13 +28,32 @@ public final class Main implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+  @CommandLine.Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT,
+      description = "Print the stack trace of an unexpected error.")
+  boolean debug;
+
   public static void main(String[] args) {
     System.exit(execute(args));
   }
 
   static int execute(String... args) {
     return new CommandLine(new Main()).setParameterExceptionHandler(Main::badArguments)
+        .setExecutionExceptionHandler((error, commandLine, parsed) -> unexpected(error,
+            commandLine, java.util.Arrays.asList(args).contains("--debug")))
         .execute(args);
+  }
+
+  /** A bug, not a user's mistake: one line unless --debug asks for the trace. */
+  private static int unexpected(Exception error, CommandLine commandLine, boolean debug) {
+    if (debug) {
+      error.printStackTrace();
+    } else {
+      // A URL's password in the message stays out of the terminal and its logs.
+      System.err.println(commandLine.getCommandName() + ": unexpected error: "
+          + error.toString().replaceAll("(://[^:/@\\s]+:)[^@\\s]+@", "$1***@")
+          + " (run again with --debug for the stack trace)");
+    }
+    return 1;
   }
 
   /**
