@@ -5,6 +5,7 @@ import dev.vectis.migrations.api.SchemaMigration;
 import dev.vectis.migrations.database.ConnectionSettings;
 import dev.vectis.migrations.database.PasswordSources;
 import dev.vectis.migrations.local.EmbeddedDatabase;
+import dev.vectis.migrations.local.Interruption;
 import dev.vectis.migrations.local.LocalAlembic;
 import dev.vectis.migrations.local.LocalEngine;
 import dev.vectis.migrations.local.LocalState;
@@ -78,6 +79,12 @@ final class LocalOptions {
    * line on stderr naming the command, and the exit code (2 for a user mistake, else 1).
    */
   static int failed(String command, Exception error) {
+    if (Interruption.requested()) {
+      // Ctrl-C while the embedded PostgreSQL started: what failed is the interruption.
+      System.err.println(Interruption.line("while the embedded PostgreSQL started; nothing "
+          + "ran, so the database is where the previous run left it"));
+      return Interruption.exitCode();
+    }
     if (error instanceof EmbeddedDatabase.Unusable unusable) {
       System.err.println(command + ": " + error.getMessage());
       return unusable.userMistake() ? Main.EXIT_USAGE : 1;

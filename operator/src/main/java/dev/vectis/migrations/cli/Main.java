@@ -25,6 +25,7 @@ public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
+    dev.vectis.migrations.local.Interruption.ownProcess();
     System.exit(execute(args));
   }
 

@@ -192,7 +192,8 @@ class LocalSafetyTest {
         Long.toString(run.pid())));
 
     assertThat(run.waitFor()).as(Files.readString(log)).isEqualTo(130);
-    assertThat(Files.readString(log)).contains("==> Interrupted: the database is at " + HEAD);
+    assertThat(Files.readString(log)).contains("==> Interrupted (SIGINT): alembic upgrade " + SLOW
+        + " was stopped and rolled back; the database is at " + HEAD);
     assertThat(versionRows(db)).containsExactly(HEAD);
     await().atMost(Duration.ofSeconds(10)).until(() -> db.activeStatements("pg_sleep(4)") == 0);
 
