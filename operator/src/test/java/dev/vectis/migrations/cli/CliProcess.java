@@ -57,9 +57,8 @@ final class CliProcess {
    * or, when it is null, the embedded PostgreSQL in {@code work/pg}.
    */
   static List<String> cli(Path work, String command, Path resource, Path project, String url) {
-    List<String> args = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-        System.getProperty("java.class.path"), Main.class.getName(), command, "-f",
+    List<String> args = java();
+    args.addAll(List.of(command, "-f",
         resource.toString(), "--project-dir", project.toString(), "--python",
         ExternalTools.python().toString(), "--pg-dump", ExternalTools.pgDump().toString(),
         "--backup-dir", work.resolve("backups").toString(), "--state-dir",
@@ -70,6 +69,12 @@ final class CliProcess {
       args.addAll(List.of("-o", "text"));
     }
     return args;
+  }
+
+  /** The command line up to the CLI's arguments. */
+  static List<String> java() {
+    return new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+        .toString(), "-cp", System.getProperty("java.class.path"), Main.class.getName()));
   }
 
   static String url(TestDatabase db) {

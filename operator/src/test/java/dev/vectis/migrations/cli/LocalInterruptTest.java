@@ -271,6 +271,56 @@ class LocalInterruptTest {
         "-" + HEAD + ".dump"));
   }
 
+  /**
+   * Ctrl-C while restore's pg_restore runs: pg_restore stops, its one transaction rolls back,
+   * the database is where it was; the restore can simply be run again.
+   */
+  @Test
+  void ctrlCDuringARestore(TestDatabase db) throws Exception {
+    alembic(db, "upgrade", "head");
+    Path log = work.resolve("restore.log");
+    assertThat(start(cli(work, "migrate", resource(work, "down", OLDER,
+        "downgrade: {allow: true}"), ProjectPaths.vectisProject(), url(db)), password(db), log)
+        .waitFor()).as(Files.readString(log)).isZero();
+    List<String> before = versionRows(db);
+    Path dump = backupFiles().stream().filter(f -> f.toString().endsWith("-" + HEAD + ".dump"))
+        .findFirst().orElseThrow();
+    Path restoring = work.resolve("restoring");
+    Path slowRestore = work.resolve("bin/pg_restore");
+    Files.createDirectories(slowRestore.getParent());
+    // The restore itself (--clean) takes its time; the safety dump's verification does not.
+    Files.writeString(slowRestore, "#!/bin/sh\n"
+        + "case \" $* \" in *\" --clean \"*) ;; *) exec " + ExternalTools.pgDump()
+            .resolveSibling("pg_restore") + " \"$@\" ;; esac\n"
+        + "trap 'kill $!; exit 143' TERM\nsleep 60 & touch " + restoring + "; wait $!\n");
+    slowRestore.toFile().setExecutable(true);
+    for (String program : List.of("pg_dump", "psql")) {
+      Files.createSymbolicLink(slowRestore.resolveSibling(program),
+          ExternalTools.pgDump().resolveSibling(program));
+    }
+    List<String> restore = CliProcess.java();
+    restore.addAll(List.of("restore", "--dump", dump.toString(), "--yes", "--database-url",
+        url(db), "--backup-dir", work.resolve("backups").toString(), "--pg-restore",
+        slowRestore.toString()));
+    Process run = startAsAtATerminal(restore, password(db), log);
+    await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(restoring));
+    List<ProcessHandle> children = run.descendants().toList();
+
+    ctrlC(run);
+
+    String line = assertReportedOnce(run, log, 130, "SIGINT", null);
+    assertThat(line).startsWith("==> Interrupted (SIGINT): pg_restore was stopped and its "
+        + "transaction rolled back");
+    assertThat(where(line)).containsExactlyInAnyOrderElementsOf(before);
+    assertThat(versionRows(db)).containsExactlyInAnyOrderElementsOf(before);
+    assertNoneLeft(children);
+
+    restore.set(restore.size() - 1, ExternalTools.pgDump().resolveSibling("pg_restore")
+        .toString());
+    assertThat(start(restore, password(db), log).waitFor()).as(Files.readString(log)).isZero();
+    assertThat(versionRows(db)).containsExactly(HEAD);
+  }
+
   private List<Path> backupFiles() throws IOException {
     Path backups = work.resolve("backups");
     if (!Files.exists(backups)) {
