@@ -17,7 +17,7 @@ public final class Interruption {
   private static volatile int signal;
   private static volatile Process running;
   private static final CountDownLatch RECEIVED = new CountDownLatch(1);
-  private static boolean installed;
+  private static volatile boolean installed;
   private static volatile boolean ownProcess;
 
   private Interruption() {}
