@@ -5,6 +5,7 @@ import dev.vectis.migrations.api.SchemaMigration;
 import dev.vectis.migrations.database.ConnectionSettings;
 import dev.vectis.migrations.database.PasswordSources;
 import dev.vectis.migrations.local.EmbeddedDatabase;
+import dev.vectis.migrations.local.Interruption;
 import dev.vectis.migrations.local.LocalAlembic;
 import dev.vectis.migrations.local.LocalEngine;
 import dev.vectis.migrations.local.LocalPaths;
@@ -101,6 +102,12 @@ final class LocalOptions {
    * stdout (a script's parser gets a document either way). Exit 2 for a user mistake, else 1.
    */
   static int failed(String command, Exception error, OutputFormat output) {
+    if (Interruption.requested()) {
+      // Ctrl-C while the embedded PostgreSQL started: what failed is the interruption.
+      System.err.println(Interruption.line("while the embedded PostgreSQL started; nothing "
+          + "ran, so the database is where the previous run left it"));
+      return Interruption.exitCode();
+    }
     String message;
     int exitCode;
     if (error instanceof EmbeddedDatabase.Unusable unusable) {

@@ -33,6 +33,7 @@ public final class Main implements Runnable {
   boolean debug;
 
   public static void main(String[] args) {
+    dev.vectis.migrations.local.Interruption.ownProcess();
     System.exit(execute(args));
   }
 

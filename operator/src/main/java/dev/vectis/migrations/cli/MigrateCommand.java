@@ -3,6 +3,7 @@ package dev.vectis.migrations.cli;
 import dev.vectis.migrations.api.SchemaMigration;
 import dev.vectis.migrations.api.SchemaMigrationStatus;
 import dev.vectis.migrations.local.EmbeddedDatabase;
+import dev.vectis.migrations.local.Interruption;
 import dev.vectis.migrations.local.LocalEngine;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -17,7 +18,9 @@ import picocli.CommandLine.Option;
     description = {"Brings a database to a SchemaMigration's target without Kubernetes: the "
         + "operator's engine and safety rules, with Alembic, pg_dump and the seed run as local "
         + "processes.",
-        "Exit 0: Ready; 1: stalled or failed (the reason is printed); 2: bad input; 130: interrupted (where the database stands is printed)."})
+        "Exit 0: Ready; 1: stalled or failed (the reason is printed); 2: bad input; "
+            + "130 (Ctrl-C, SIGINT) or 143 (SIGTERM): interrupted, the running step stopped "
+            + "(one line says what it undid and where the database is)."})
 final class MigrateCommand implements Callable<Integer> {
   @Mixin LocalOptions local;
 
@@ -28,6 +31,7 @@ final class MigrateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    Interruption.install(); // from here on, Ctrl-C is reported once (see Interruption)
     // With -o json|yaml, stdout holds the document and nothing else (`| jq` works).
     PrintStream progress = local.output.progress();
     SchemaMigration resource;

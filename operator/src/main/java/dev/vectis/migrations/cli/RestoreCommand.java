@@ -7,6 +7,7 @@ import dev.vectis.migrations.database.DatabaseIdentity;
 import dev.vectis.migrations.database.DatabaseProblem;
 import dev.vectis.migrations.database.VersionTableReader;
 import dev.vectis.migrations.local.EmbeddedDatabase;
+import dev.vectis.migrations.local.Interruption;
 import dev.vectis.migrations.local.LocalBackup;
 import dev.vectis.migrations.local.LocalRestore;
 import dev.vectis.migrations.local.ProcessRunner;
@@ -32,7 +33,9 @@ import picocli.CommandLine.Option;
         + "takes the migration lock and a safety dump of the database first, and prints the "
         + "revision the database is at afterwards.",
         "Exit 0: restored; 1: not restored (lock held, safety dump or pg_restore failed, not "
-            + "confirmed); 2: bad input (no such dump, damaged, of another database)."})
+            + "confirmed); 2: bad input (no such dump, damaged, of another database); 130 "
+            + "(Ctrl-C) or 143 (SIGTERM) after the confirmation: interrupted, nothing restored "
+            + "(one line says where the database is)."})
 final class RestoreCommand implements Callable<Integer> {
   private static final Duration SAFETY_DUMP_TIMEOUT = Duration.ofHours(1);
 
@@ -138,6 +141,8 @@ final class RestoreCommand implements Callable<Integer> {
         return 1;
       }
     }
+    // After the question (a Ctrl-C there simply ends the command; nothing was done yet).
+    Interruption.install();
 
     String table = metadata.map(BackupScript.Metadata::versionTable).orElse("alembic_version");
     String schema = metadata.map(BackupScript.Metadata::versionTableSchema).orElse(null);
@@ -171,6 +176,10 @@ final class RestoreCommand implements Callable<Integer> {
         safety = LocalBackup.backup(settings, directory, origin, BackupScript.RETAIN_ALL,
             pgDump(), SAFETY_DUMP_TIMEOUT);
       } catch (LocalBackup.BackupFailed e) {
+        if (Interruption.requested()) {
+          return interrupted("the safety dump was stopped and removed, nothing was restored",
+              reader, connection);
+        }
         System.err.println("restore: the safety dump of " + target + " failed, nothing was "
             + "restored: " + e.getMessage());
         return 1;
@@ -179,6 +188,10 @@ final class RestoreCommand implements Callable<Integer> {
           + safety.path());
 
       ProcessRunner.Result result = LocalRestore.restore(pgRestore, settings, dump);
+      if (Interruption.requested() && !result.succeeded()) {
+        return interrupted("pg_restore was stopped and its transaction rolled back (the safety "
+            + "dump is " + safety.path() + ")", reader, connection);
+      }
       System.out.print(result.output());
       if (!result.succeeded()) {
         System.err.println("restore: pg_restore failed (exit " + result.exitCode() + "); it "
@@ -196,6 +209,14 @@ final class RestoreCommand implements Callable<Integer> {
       System.err.println("restore: " + settings.masker().mask(String.valueOf(e.getMessage())));
       return 1;
     }
+  }
+
+  /** The one line of an interrupted restore, with where the database is now. */
+  private static int interrupted(String what, VersionTableReader reader, Connection connection)
+      throws SQLException {
+    System.out.println(Interruption.line(what + "; the database is at "
+        + revision(reader.read(connection))));
+    return Interruption.exitCode();
   }
 
   /** pg_dump beside --pg-restore (or the one on PATH). */

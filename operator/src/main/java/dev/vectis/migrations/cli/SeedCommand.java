@@ -1,6 +1,7 @@
 package dev.vectis.migrations.cli;
 
 import dev.vectis.migrations.api.SchemaMigration;
+import dev.vectis.migrations.local.Interruption;
 import dev.vectis.migrations.local.LocalEngine;
 import java.io.PrintStream;
 import java.util.concurrent.Callable;
@@ -23,6 +24,7 @@ final class SeedCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintStream progress = local.output.progress();
+    Interruption.install(); // from here on, Ctrl-C is reported once (see Interruption)
     try {
       SchemaMigration resource = local.resource();
       try (LocalOptions.Database database = local.database(dryRun)) {

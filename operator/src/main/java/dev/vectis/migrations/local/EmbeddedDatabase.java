@@ -11,6 +11,7 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
+import java.time.Duration;
 
 /**
  * Local mode's PostgreSQL when no {@code --database-url} is given: an embedded server whose
@@ -23,10 +24,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
 
   private EmbeddedDatabase(EmbeddedPostgres postgres) {
     this.postgres = postgres;
-    this.shutdownHook = new Thread(() -> {
-      Interruption.awaitReport(); // the interrupted run reads the database once more
-      stopQuietly();
-    }, "embedded-postgres-stop");
+    this.shutdownHook = new Thread(this::stopQuietly, "embedded-postgres-stop");
     Runtime.getRuntime().addShutdownHook(shutdownHook);
   }
 
@@ -108,12 +106,43 @@ public final class EmbeddedDatabase implements AutoCloseable {
 
   public static EmbeddedDatabase start(Path dataDirectory) throws IOException {
     Files.createDirectories(dataDirectory);
-    EmbeddedPostgres postgres = EmbeddedPostgres.builder()
-        .setDataDirectory(dataDirectory)
-        .setCleanDataDirectory(false)
-        .setPort(freePort())
-        .start();
+    // A postmaster.pid there now is another run's (or stale): never ours to stop.
+    boolean ours = !Files.exists(dataDirectory.resolve("postmaster.pid"));
+    EmbeddedPostgres postgres;
+    try {
+      postgres = EmbeddedPostgres.builder()
+          .setDataDirectory(dataDirectory)
+          .setCleanDataDirectory(false)
+          .setPort(freePort())
+          .start();
+    } catch (IOException | RuntimeException e) {
+      if (ours) {
+        // e.g. Ctrl-C reached pg_ctl, but not the server it had started in its own session.
+        stopServerOf(dataDirectory);
+      }
+      if (Interruption.requested(Duration.ofSeconds(1))) {
+        throw new IOException("interrupted", e); // reported as the interruption
+      }
+      throw e;
+    }
     return new EmbeddedDatabase(postgres);
+  }
+
+  /** Stops the server that postmaster.pid names, if it runs, and waits for it to end. */
+  private static void stopServerOf(Path dataDirectory) {
+    try {
+      String first = Files.readAllLines(dataDirectory.resolve("postmaster.pid")).get(0).strip();
+      ProcessHandle.of(Long.parseLong(first)).ifPresent(server -> {
+        server.destroy(); // SIGTERM: PostgreSQL's smart shutdown; nobody is connected
+        try {
+          server.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+          server.destroyForcibly();
+        }
+      });
+    } catch (IOException | RuntimeException e) {
+      // no postmaster.pid: no server was started
+    }
   }
 
   public ConnectionSettings settings() {

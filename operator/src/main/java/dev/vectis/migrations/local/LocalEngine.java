@@ -47,9 +47,6 @@ import java.util.Map;
  */
 public final class LocalEngine {
   private static final int MAX_ACTIONS = 20;
-  /** Exit code of a run stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report it). */
-  public static final int EXIT_INTERRUPTED = 130;
-
   /**
    * @param projectDir stands for the image's file system (see {@link LocalPaths})
    * @param backupDir the database's dump directory
@@ -111,14 +108,13 @@ public final class LocalEngine {
   /** Runs actions until the database is at its target, or a person must act. */
   public Outcome migrate() {
     Interruption.install();
-    try {
-      Instant started = clock.instant();
-      Outcome outcome = runActions();
-      say("    (" + elapsed(started) + " in all)");
-      return outcome;
-    } finally {
-      Interruption.reported();
+    if (Interruption.requested()) {
+      return interrupted(null, null); // e.g. while the embedded PostgreSQL started
     }
+    Instant started = clock.instant();
+    Outcome outcome = runActions();
+    say("    (" + elapsed(started) + " in all)");
+    return outcome;
   }
 
   /**
@@ -149,17 +145,19 @@ public final class LocalEngine {
       StatusWriter.started(status, jobName(seed), seed, now());
       save();
       ActionResult result = run(seed);
+      if (Interruption.requested() && !result.succeeded()) {
+        status.activeJob = null; // stopped, not failed: nothing for a person to retry
+        say(Interruption.line("the seed was stopped; the database is at " + at));
+        return new Outcome(status, observeAndDecide(), Interruption.exitCode());
+      }
       Outcomes.finished(status, result, readDatabase(), generation, now()).events()
           .forEach(event -> say("    " + event));
       save();
-      boolean ran = result.ending() == ActionResult.Ending.EXITED && result.exitCode() == 0;
-      say("==> " + (ran ? "the seed ran at " + at : Interruption.requested()
-          ? "Interrupted: the seed was stopped" : "the seed failed: " + lastLine(result)));
-      return new Outcome(status, observeAndDecide(), ran ? 0
-          : Interruption.requested() ? EXIT_INTERRUPTED : 1);
+      say(result.succeeded() ? "==> the seed ran at " + at
+          : "==> the seed failed: " + lastLine(result));
+      return new Outcome(status, observeAndDecide(), result.succeeded() ? 0 : 1);
     } finally {
       save();
-      Interruption.reported();
     }
   }
 
@@ -190,6 +188,9 @@ public final class LocalEngine {
       StatusWriter.started(status, jobName(action), action, now());
       save();
       ActionResult result = run(action);
+      if (Interruption.requested() && !result.succeeded()) {
+        return interrupted(action, decision);
+      }
       Outcomes.Recorded recorded = Outcomes.finished(status, result, readDatabase(), generation,
           now());
       recorded.events().forEach(event -> say("    " + event));
@@ -200,13 +201,7 @@ public final class LocalEngine {
       save();
     }
     if (Interruption.requested()) {
-      DatabaseState now = readDatabase();
-      say("==> Interrupted: " + (now instanceof DatabaseState.Rows rows
-          ? "the database is at " + (rows.rows().isEmpty() ? "base"
-              : String.join(", ", rows.rows()))
-          : "where the database stands cannot be read now"));
-      save();
-      return new Outcome(status, decision, EXIT_INTERRUPTED);
+      return interrupted(null, decision);
     }
     save();
     int exit = decision.state() == Decision.State.READY ? 0 : 1;
@@ -217,6 +212,57 @@ public final class LocalEngine {
       say("==> Ready: " + decision.message());
     }
     return new Outcome(status, decision, exit);
+  }
+
+  /**
+   * Reports an interruption in one line: what was stopped, what that undid, and the rows read
+   * now. The stopped action is not a failure (nobody needs to retry it): it is forgotten, and
+   * the next run plans again from wherever the database is.
+   *
+   * @param stopped the action whose process was stopped, or null when none was running
+   * @param decision the last decision, or null when nothing had run yet
+   */
+  private Outcome interrupted(Action stopped, Decision decision) {
+    status.activeJob = null;
+    DatabaseState now = readDatabase();
+    String what = decision == null ? "no step had started, nothing was changed"
+        : stoppedWhat(stopped, now);
+    if (now instanceof DatabaseState.Rows) {
+      decision = observeAndDecide(); // the status says where it is, and what is next
+    }
+    String where = now instanceof DatabaseState.Rows rows
+        ? "the database is at " + Decider.describe(rows.rows())
+        : "the database cannot be read now to say where it is";
+    say(Interruption.line(what + "; " + where));
+    save();
+    return new Outcome(status, decision, Interruption.exitCode());
+  }
+
+  private static String stoppedWhat(Action stopped, DatabaseState now) {
+    if (stopped == null) {
+      return "no step was running (the last one had finished), no other was started";
+    }
+    if (stopped instanceof Action.Migrate migrate) {
+      String what = "alembic " + migrate.direction() + " " + migrate.alembicTarget()
+          + " was stopped";
+      if (!(now instanceof DatabaseState.Rows rows)) {
+        return what;
+      }
+      if (Decider.sameRows(rows.rows(), migrate.from())) {
+        return what + " and rolled back";
+      }
+      if (Decider.sameRows(rows.rows(), migrate.expectedRows())) {
+        return what + " as it ended: all of it was committed";
+      }
+      return what + "; revisions it had committed stay, the one it was running was rolled back";
+    }
+    if (stopped instanceof Action.BackUp) {
+      return "the backup was stopped and its partial dump removed, nothing was changed";
+    }
+    if (stopped instanceof Action.Seed) {
+      return "the seed was stopped (what it committed stays; it runs again next time)";
+    }
+    return "the inspection was stopped, nothing was changed";
   }
 
   /**
@@ -337,7 +383,7 @@ public final class LocalEngine {
 
   private ActionResult ended(ProcessRunner.Result result) {
     String output = masker.mask(result.output());
-    if (Interruption.requested()) {
+    if (Interruption.requested() && !result.succeeded()) {
       return new ActionResult(ActionResult.Ending.INTERRUPTED, -1, output, null);
     }
     if (result.timedOut()) {

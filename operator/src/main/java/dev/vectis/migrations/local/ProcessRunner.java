@@ -1,20 +1,28 @@
 package dev.vectis.migrations.local;
 
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 
 /** Runs a program as a local process, collecting its output (stdout and stderr merged). */
 public final class ProcessRunner {
+  private static final String SETSID = Stream.of("/usr/bin/setsid", "/bin/setsid")
+      .filter(path -> Files.isExecutable(Path.of(path))).findFirst().orElse(null);
+
   /** What a finished process left behind. */
   public record Result(int exitCode, String output, boolean timedOut) {
     public Result(int exitCode, String output) {
@@ -41,7 +49,7 @@ public final class ProcessRunner {
   /** The same, handing each line of output to {@code onLine} as it is printed. */
   public static Result run(Path workingDir, Map<String, String> env, Duration timeout,
       List<String> command, Consumer<String> onLine) {
-    ProcessBuilder builder = new ProcessBuilder(command)
+    ProcessBuilder builder = new ProcessBuilder(ownSession(command))
         .directory(workingDir.toFile())
         .redirectErrorStream(true);
     // A null value removes an inherited variable.
@@ -74,6 +82,31 @@ public final class ProcessRunner {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while running " + command.get(0), e);
     }
+  }
+
+  /**
+   * The command run in a session of its own where setsid exists: a terminal's Ctrl-C then
+   * reaches only the CLI, which stops its child with SIGTERM and reports once, instead of
+   * every process of the group reacting (and Python printing a KeyboardInterrupt traceback).
+   * setsid execs in place (a child of the JVM leads no group), so the pid stays the child's.
+   */
+  private static List<String> ownSession(List<String> command) {
+    if (SETSID == null || !runnable(command.get(0))) {
+      return command; // a missing program fails to start here, as it always did
+    }
+    List<String> inSession = new ArrayList<>(command.size() + 1);
+    inSession.add(SETSID);
+    inSession.addAll(command);
+    return inSession;
+  }
+
+  private static boolean runnable(String program) {
+    if (program.contains("/")) {
+      return Files.isExecutable(Path.of(program));
+    }
+    return Arrays.stream(System.getenv().getOrDefault("PATH", "")
+        .split(File.pathSeparator)).anyMatch(directory -> Files
+        .isExecutable(Path.of(directory.isEmpty() ? "." : directory, program)));
   }
 
   /** Drains a process's output on its own thread so a chatty process never blocks. */

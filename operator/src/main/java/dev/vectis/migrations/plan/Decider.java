@@ -394,7 +394,7 @@ public final class Decider {
     return pending;
   }
 
-  static boolean sameRows(List<String> a, List<String> b) {
+  public static boolean sameRows(List<String> a, List<String> b) {
     return a.size() == b.size() && new HashSet<>(a).equals(new HashSet<>(b));
   }
 
@@ -406,7 +406,7 @@ public final class Decider {
     return List.of(joined.split(","));
   }
 
-  static String describe(List<String> rows) {
+  public static String describe(List<String> rows) {
     return rows.isEmpty() ? "base" : String.join(", ", rows);
   }
 

@@ -143,6 +143,9 @@ def main(argv):
     schema, table = argv[3], argv[4]
     expected = [row for row in argv[5].split(",") if row]
     command = argv[6:]
+    # SIGINT ends us as SIGTERM does: at once, without a KeyboardInterrupt traceback; the
+    # closed connection rolls back the migration's transaction and frees the lock.
+    signal.signal(signal.SIGINT, lambda signum, frame: os._exit(128 + signum))
     stop_with_parent()
     connection = connect()
     cursor = connection.cursor()

@@ -1,5 +1,9 @@
 package dev.vectis.migrations.cli;
 
+import static dev.vectis.migrations.cli.CliProcess.password;
+import static dev.vectis.migrations.cli.CliProcess.start;
+import static dev.vectis.migrations.cli.CliProcess.startSlowMigration;
+import static dev.vectis.migrations.cli.CliProcess.url;
 import static dev.vectis.migrations.testing.VectisProject.HEAD;
 import static dev.vectis.migrations.testing.VectisProject.alembic;
 import static dev.vectis.migrations.testing.VectisProject.versionRows;
@@ -11,12 +15,10 @@ import dev.vectis.migrations.testing.ExternalTools;
 import dev.vectis.migrations.testing.PostgresExtension;
 import dev.vectis.migrations.testing.ProjectPaths;
 import dev.vectis.migrations.testing.TestDatabase;
-import dev.vectis.migrations.testing.VectisProject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -38,77 +40,21 @@ import org.junit.jupiter.params.provider.ValueSource;
 @Tag("slow")
 @ExtendWith(PostgresExtension.class)
 class LocalSafetyTest {
-  private static final String SLOW = "f2f2f2f2f2f2";
+  private static final String SLOW = CliProcess.SLOW;
 
   @TempDir Path work;
 
-  /**
-   * A revision after head that writes 42 rows, slowly, and whose downgrade drops them. The
-   * race gives the second run 12 s to plan and back up: ample even on a loaded machine.
-   */
+  /** Gives the second run of the race 12 s to plan and back up: ample on a loaded machine. */
   private Path slowProject(int seconds) throws IOException {
-    String revision = "\"\"\"race_rows\"\"\"\nfrom alembic import op\n\nrevision = \"" + SLOW
-        + "\"\ndown_revision = \"" + HEAD + "\"\nbranch_labels = None\ndepends_on = None\n\n\n"
-        + "def upgrade():\n    op.execute(\"CREATE TABLE race_rows AS SELECT generate_series(1, "
-        + "42) AS n\")\n    op.execute(\"SELECT pg_sleep(" + seconds + ")\")\n\n\n"
-        + "def downgrade():\n    op.execute(\"DROP TABLE race_rows\")\n";
-    return VectisProject.copy(work.resolve("project"), List.of(),
-        Map.of(VectisProject.VERSIONS + SLOW + "_race_rows.py", revision));
+    return CliProcess.slowProject(work, seconds);
   }
 
   private Path resource(String name, String target, String... extraSpec) throws IOException {
-    StringBuilder yaml = new StringBuilder("apiVersion: migrations.vectis.dev/v1alpha1\n"
-        + "kind: SchemaMigration\nmetadata: {name: " + name + ", namespace: shop}\nspec:\n"
-        + "  image: registry.example.com/vectis/backend:1.14.0\n"
-        + "  alembic: {workingDir: /app/vectis/backend}\n"
-        + "  database: {secretRef: {name: vectis-db-app}}\n"
-        + "  targetRevision: \"" + target + "\"\n");
-    for (String line : extraSpec) {
-      yaml.append("  ").append(line).append('\n');
-    }
-    Path file = work.resolve(name + "-" + Math.abs(yaml.toString().hashCode()) + ".yaml");
-    Files.writeString(file, yaml);
-    return file;
+    return CliProcess.resource(work, name, target, extraSpec);
   }
 
   private List<String> cli(String command, Path resource, Path project, String url) {
-    List<String> args = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-        System.getProperty("java.class.path"), Main.class.getName(), command, "-f",
-        resource.toString(), "--project-dir", project.toString(), "--python",
-        ExternalTools.python().toString(), "--pg-dump", ExternalTools.pgDump().toString(),
-        "--backup-dir", work.resolve("backups").toString(), "--state-dir",
-        work.resolve("state").toString(), "--database-url", url));
-    if (command.equals("migrate")) {
-      args.addAll(List.of("-o", "text"));
-    }
-    return args;
-  }
-
-  private static String url(TestDatabase db) {
-    return "postgresql://" + db.user() + "@localhost:" + db.port() + "/" + db.name()
-        + "?sslmode=disable";
-  }
-
-  private Process start(List<String> command, Map<String, String> env, Path log)
-      throws IOException {
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(log.toFile());
-    builder.environment().putAll(env);
-    return builder.start();
-  }
-
-  /** Starts {@code migrate} to the slow revision and returns once Alembic is running it. */
-  private Process startSlowMigration(List<String> command, TestDatabase db, Path log)
-      throws IOException {
-    Process run = start(command, password(db), log);
-    await().atMost(Duration.ofSeconds(60)).until(() -> Files.readString(log)
-        .contains("Running upgrade " + HEAD + " -> " + SLOW));
-    return run;
-  }
-
-  private static Map<String, String> password(TestDatabase db) {
-    return Map.of("PGPASSWORD", db.password());
+    return CliProcess.cli(work, command, resource, project, url);
   }
 
   /**
@@ -246,7 +192,8 @@ class LocalSafetyTest {
         Long.toString(run.pid())));
 
     assertThat(run.waitFor()).as(Files.readString(log)).isEqualTo(130);
-    assertThat(Files.readString(log)).contains("==> Interrupted: the database is at " + HEAD);
+    assertThat(Files.readString(log)).contains("==> Interrupted (SIGINT): alembic upgrade " + SLOW
+        + " was stopped and rolled back; the database is at " + HEAD);
     assertThat(versionRows(db)).containsExactly(HEAD);
     await().atMost(Duration.ofSeconds(10)).until(() -> db.activeStatements("pg_sleep(4)") == 0);
 
