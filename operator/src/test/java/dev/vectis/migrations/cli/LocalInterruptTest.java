@@ -159,13 +159,14 @@ class LocalInterruptTest {
     assertThat(current()).containsExactly(HEAD);
   }
 
-  /** The revisions of the embedded database, as {@code current} prints them. */
+  /** The revisions of the embedded database, as {@code current} prints them (no markers). */
   private List<String> current() throws Exception {
     Path log = work.resolve("current.log");
     Process current = CliProcess.start(cli(work, "current", resource(work, "start", "head"),
         ProjectPaths.vectisProject(), null), Map.of(), log);
     assertThat(current.waitFor()).as(Files.readString(log)).isZero();
-    return Files.readString(log).lines().filter(l -> !l.isBlank()).toList();
+    return Files.readString(log).lines().filter(l -> !l.isBlank())
+        .map(l -> l.replace(" (head)", "")).toList();
   }
 
   /**
