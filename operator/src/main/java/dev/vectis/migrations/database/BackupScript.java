@@ -42,7 +42,12 @@ public final class BackupScript {
   private BackupScript() {}
 
   /** What the script reported about the dump it wrote. */
-  public record Result(String path, long sizeBytes, String sha256) {}
+  /** A verified dump, and the names of the older dumps retention removed after it. */
+  public record Result(String path, long sizeBytes, String sha256, List<String> removed) {
+    public Result {
+      removed = List.copyOf(removed);
+    }
+  }
 
   /**
    * What a dump is of, known before it is taken.
@@ -140,6 +145,9 @@ public final class BackupScript {
     return String.join("_", rows).replaceAll("[^A-Za-z0-9_.]", "_");
   }
 
+  /** How the script names a dump its retention removed (on stderr, which the log keeps). */
+  private static final String REMOVED = "backup: removed ";
+
   /** The result line from the script's output (a Job's log), if it finished. */
   public static Optional<Result> parse(String output) {
     List<String> lines = output.lines().toList();
@@ -148,8 +156,11 @@ public final class BackupScript {
       if (line.startsWith("{\"backup\":")) {
         try {
           JsonNode backup = JSON.readTree(line).get("backup");
+          List<String> removed = lines.stream().filter(l -> l.startsWith(REMOVED))
+              .map(l -> l.substring(REMOVED.length()).replaceFirst(" \\(retain .*\\)$", ""))
+              .toList();
           return Optional.of(new Result(backup.get("path").asText(),
-              backup.get("sizeBytes").asLong(), backup.get("sha256").asText()));
+              backup.get("sizeBytes").asLong(), backup.get("sha256").asText(), removed));
         } catch (IOException | RuntimeException e) {
           return Optional.empty();
         }

@@ -341,6 +341,8 @@ public final class LocalEngine {
             resource, backUp.rows(), options.pgDump(), deadline());
         say("    backup " + backup.path() + " (" + backup.sizeBytes() + " bytes, sha256 "
             + backup.sha256().substring(0, 12) + "…) verified");
+        backup.removed().forEach(name -> say("    removed the older dump " + name + " (keeping "
+            + spec.backup.retain + " of this database)"));
         return new ActionResult(ActionResult.Ending.EXITED, 0, "", new ActionResult.Backup(
             backup.path(), backup.sizeBytes(), backup.sha256()));
       } catch (LocalBackup.BackupFailed e) {

@@ -77,7 +77,23 @@ class DailyCommandsTest {
         .as(cli.printed()).isZero();
     assertThat(versionRows(db)).containsExactly(MERGE);
     assertThat(cli.printed()).contains("verified");
-    assertThat(Files.list(work.resolve("backups")).toList()).isNotEmpty();
+    Path databaseDumps;
+    try (var dirs = Files.list(work.resolve("backups"))) {
+      databaseDumps = dirs.findFirst().orElseThrow();
+    }
+    String firstDump;
+    try (var dumps = Files.list(databaseDumps)) {
+      firstDump = dumps.map(path -> path.getFileName().toString())
+          .filter(name -> name.endsWith(".dump")).findFirst().orElseThrow();
+    }
+
+    // A file keeping one dump per database: the older one goes, and the run names it.
+    assertThat(run("migrate", db)).isZero();
+    Path keepOne = cli.resource(MERGE, "downgrade: {allow: true}", "backup: {retain: 1}");
+    assertThat(run("migrate", db, "-f", keepOne.toString())).as(cli.printed()).isZero();
+    assertThat(cli.printed()).contains("removed the older dump " + firstDump
+        + " (keeping 1 of this database)");
+    assertThat(databaseDumps.resolve(firstDump)).doesNotExist();
   }
 
   @Test

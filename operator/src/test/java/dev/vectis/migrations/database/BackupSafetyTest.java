@@ -225,8 +225,11 @@ class BackupSafetyTest {
     Path foreign = Files.copy(ofB, dirA.resolve("20000101T000002Z-foreign.dump"));
     Files.copy(BackupScript.metadataPath(ofB), BackupScript.metadataPath(foreign));
 
-    Path second = Path.of(Backups.backup(a, root, List.of(HEAD), 1).path());
+    BackupScript.Result taken = Backups.backup(a, root, List.of(HEAD), 1);
+    Path second = Path.of(taken.path());
     assertThat(first).as("retain 1: the older dump of this database goes").doesNotExist();
+    assertThat(taken.removed()).as("and is named").containsExactly(first.getFileName()
+        .toString());
     assertThat(BackupScript.metadataPath(first)).doesNotExist();
     assertThat(second).exists();
     assertThat(ofB).exists();
