@@ -125,6 +125,28 @@ class ResourceFileTest {
     assertThat(resource.getMetadata().getNamespace()).isEqualTo("shop");
   }
 
+  /** spec.podTemplate is read apart from the rest (see ResourceFile): all of it, still. */
+  @Test
+  void aPodTemplateIsReadInFullAndItsAbsenceLeavesTheDefault() throws Exception {
+    SchemaMigration resource = read(resource("vectis-backend",
+        "podTemplate: {serviceAccountName: migrator, env: [{name: LOG_LEVEL, value: debug}], "
+            + "tolerations: [{key: dedicated, operator: Equal, value: db, effect: NoSchedule}], "
+            + "resources: {limits: {memory: 256Mi}}, nodeSelector: {pool: db}}"), null);
+    assertThat(resource.getSpec().podTemplate.serviceAccountName).isEqualTo("migrator");
+    assertThat(resource.getSpec().podTemplate.env).singleElement()
+        .satisfies(env -> assertThat(env.getValue()).isEqualTo("debug"));
+    assertThat(resource.getSpec().podTemplate.tolerations.get(0).getEffect())
+        .isEqualTo("NoSchedule");
+    assertThat(resource.getSpec().podTemplate.resources.getLimits().get("memory").toString())
+        .isEqualTo("256Mi");
+    assertThat(resource.getSpec().podTemplate.nodeSelector).containsEntry("pool", "db");
+    assertThat(resource.getSpec().image).isNotBlank();
+
+    SchemaMigration without = read(resource("vectis-backend", "targetRevision: head"), null);
+    assertThat(without.getSpec().podTemplate).isNotNull();
+    assertThat(without.getSpec().podTemplate.env).isNull();
+  }
+
   @Test
   void aNumberWhereANumberBelongsIsNotAStringProblem() throws IOException {
     assertThat(error(resource("vectis-backend", "backup: {retain: '5'}")))
