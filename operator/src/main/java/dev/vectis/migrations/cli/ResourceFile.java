@@ -13,6 +13,7 @@ import dev.vectis.migrations.api.ResourceValidator;
 import dev.vectis.migrations.api.PodTemplate;
 import dev.vectis.migrations.api.SchemaMigration;
 import dev.vectis.migrations.api.SchemaMigrationSpec;
+import dev.vectis.migrations.local.ValidatedDocuments;
 import java.io.IOException;
 import java.io.StringReader;
 import java.math.BigInteger;
@@ -112,18 +113,16 @@ final class ResourceFile {
     }
     Document document = select(file, parse(file, text), name);
     overrides.accept(document.tree());
-    List<String> problems = new ArrayList<>();
-    for (ResourceValidator.Problem problem
-        : ResourceValidator.instance().checkDocument(document.tree())) {
-      problems.add(withYamlHint(problem, document.plainScalars()).toString());
-    }
-    if (!problems.isEmpty()) {
-      throw new InvalidInput(file + ": " + String.join("; ", problems));
+    JsonNode checked;
+    try {
+      checked = checked(file, document);
+    } catch (IOException e) {
+      throw new InvalidInput(file + ": " + e.getMessage());
     }
     try {
-      SchemaMigration resource = WITHOUT_POD_TEMPLATE.treeToValue(document.tree(),
+      SchemaMigration resource = WITHOUT_POD_TEMPLATE.treeToValue(checked,
           SchemaMigration.class);
-      JsonNode podTemplate = document.tree().path("spec").get("podTemplate");
+      JsonNode podTemplate = checked.path("spec").get("podTemplate");
       if (podTemplate != null && resource.getSpec() != null) {
         resource.getSpec().podTemplate = podTemplate.isNull() ? null
             : MAPPER.treeToValue(podTemplate, PodTemplate.class);
@@ -139,6 +138,37 @@ final class ResourceFile {
     } catch (IOException e) {
       throw new InvalidInput(file + ": " + e.getMessage());
     }
+  }
+
+  /**
+   * The document as the API server would keep it (nulls dropped so that defaults apply), or
+   * its problems: checked against the CRD, or as checked before ({@link ValidatedDocuments}).
+   */
+  private static JsonNode checked(Path file, Document document) throws InvalidInput,
+      IOException {
+    String before = document.tree().toString();
+    ValidatedDocuments validated = ValidatedDocuments.fromEnvironment(ResourceValidator.class);
+    java.util.Optional<String> known = validated.checked(before);
+    if (known.isPresent()) {
+      try {
+        JsonNode tree = MAPPER.readTree(known.get());
+        if (tree instanceof ObjectNode) {
+          return tree;
+        }
+      } catch (IOException e) {
+        // an unreadable entry: check again, and keep the result anew
+      }
+    }
+    List<String> problems = new ArrayList<>();
+    for (ResourceValidator.Problem problem
+        : ResourceValidator.instance().checkDocument(document.tree())) {
+      problems.add(withYamlHint(problem, document.plainScalars()).toString());
+    }
+    if (!problems.isEmpty()) {
+      throw new InvalidInput(file + ": " + String.join("; ", problems));
+    }
+    validated.remember(before, document.tree().toString());
+    return document.tree();
   }
 
   private static Document select(Path file, List<Document> documents, String name)
