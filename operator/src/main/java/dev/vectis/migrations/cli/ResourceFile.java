@@ -14,6 +14,7 @@ import dev.vectis.migrations.api.PodTemplate;
 import dev.vectis.migrations.api.SchemaMigration;
 import dev.vectis.migrations.api.SchemaMigrationSpec;
 import dev.vectis.migrations.local.ValidatedDocuments;
+import dev.vectis.migrations.plan.SpecValidator;
 import java.io.IOException;
 import java.io.StringReader;
 import java.math.BigInteger;
@@ -130,6 +131,7 @@ final class ResourceFile {
       if (resource.getMetadata().getNamespace() == null) {
         resource.getMetadata().setNamespace("default");
       }
+      SpecValidator.checkedWithItsDocument(resource.getSpec());
       return resource;
     } catch (JsonMappingException e) {
       // The schema accepted what the API classes cannot hold: a gap between them, named.

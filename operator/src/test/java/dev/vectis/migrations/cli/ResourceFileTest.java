@@ -74,6 +74,28 @@ class ResourceFileTest {
     }
   }
 
+  /**
+   * What lets the decision skip its own check of a spec read from a file
+   * (SpecValidator.checkedWithItsDocument): a document without problems binds to a spec
+   * without problems, defaults included; and a spec changed afterwards is checked in full.
+   */
+  @Test
+  void aCheckedDocumentBindsToACheckedSpec() throws Exception {
+    ObjectMapper json = new ObjectMapper().setSerializationInclusion(
+        com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL);
+    try (Stream<Path> files = Files.list(ProjectPaths.examples())) {
+      for (Path example : files.filter(f -> f.toString().endsWith(".yaml")).toList()) {
+        SchemaMigration resource = ResourceFile.read(example, null);
+        assertThat(dev.vectis.migrations.api.ResourceValidator.instance().checkSpec(
+            json.valueToTree(resource.getSpec()))).as(example.toString()).isEmpty();
+        assertThat(SpecValidator.problems(resource.getSpec(), false)).isEmpty();
+        resource.getSpec().targetRevision = "not a target!";
+        assertThat(SpecValidator.problems(resource.getSpec(), false)).as(example.toString())
+            .singleElement().asString().startsWith("spec.targetRevision");
+      }
+    }
+  }
+
   static Stream<Arguments> coercedScalars() {
     return Stream.of(
         Arguments.of("targetRevision: 012345670123", "spec.targetRevision: must be a string; "
