@@ -29,7 +29,38 @@ public final class Main implements Runnable {
   }
 
   static int execute(String... args) {
-    return new CommandLine(new Main()).execute(args);
+    return commandLine(args.length > 0 ? args[0] : null).execute(args);
+  }
+
+  /**
+   * The command line for {@code first}, the first argument: when it names a subcommand, only
+   * that one is built (picocli otherwise reflects over every subcommand's options and loads
+   * their types, the operator's among them: about 30 ms of a local command); else the whole
+   * tree, for help, --version and mistakes. The subcommands are those of the annotation above.
+   */
+  static CommandLine commandLine(String first) {
+    Command main = Main.class.getAnnotation(Command.class);
+    for (Class<?> subcommand : main.subcommands()) {
+      Command command = subcommand.getAnnotation(Command.class);
+      if (first != null && command != null && first.equals(command.name())) {
+        CommandLine root = new CommandLine(CommandLine.Model.CommandSpec.wrapWithoutInspection(
+            new Main()).name(main.name()));
+        root.addSubcommand(command.name(), new CommandLine(newInstance(subcommand)),
+            command.aliases());
+        return root;
+      }
+    }
+    return new CommandLine(new Main());
+  }
+
+  private static Object newInstance(Class<?> type) {
+    try {
+      var constructor = type.getDeclaredConstructor();
+      constructor.setAccessible(true);
+      return constructor.newInstance();
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("cannot create " + type.getName(), e);
+    }
   }
 
   @Override
