@@ -74,6 +74,11 @@ public final class LocalModeBenchmark {
     Path work = Files.createTempDirectory("local-mode-benchmark");
     try (EmbeddedPostgres postgres = EmbeddedPostgres.builder().start()) {
       new LocalModeBenchmark(root, work, postgres).run(repetitions);
+    } finally {
+      // the archives alone are about 50 MB
+      try (java.util.stream.Stream<Path> files = Files.walk(work)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+      }
     }
   }
 
