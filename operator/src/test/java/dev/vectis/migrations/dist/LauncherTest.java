@@ -79,6 +79,19 @@ class LauncherTest {
   }
 
   @Test
+  void aNewBuildOfTheJarReplacesItsArchives() throws IOException {
+    launch(Map.of(), "probe", "0");
+    Path first = archives().get(0);
+    Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.fromMillis(
+        Files.getLastModifiedTime(jar).toMillis() - 60_000));
+
+    assertThat(launch(Map.of(), "probe", "0").exitCode()).isZero();
+
+    assertThat(archives()).singleElement().isNotEqualTo(first);
+    assertThat(Files.exists(Path.of(first + ".size"))).isFalse();
+  }
+
+  @Test
   void aTruncatedArchiveIsNotUsed() throws IOException {
     launch(Map.of(), "probe", "0");
     Path archive = archives().get(0);
