@@ -90,8 +90,13 @@ public final class ResourceValidator {
   }
 
   private final ObjectNode documentSchema;
-  private final JsonSchema documentValidator;
-  private final JsonSchema specValidator;
+  private final JsonSchemaFactory factory;
+  private final JsonNode forValidation;
+  private final SchemaValidatorsConfig config;
+  /** Local mode's (one thread): built on first use, each subschema as a document needs it. */
+  private JsonSchema documentValidator;
+  /** The operator's (many threads): built on first use, all at once (thread-safe after). */
+  private JsonSchema specValidator;
   private final List<CelRule> celRules = new ArrayList<>();
 
   private ResourceValidator(JsonNode crd) {
@@ -121,14 +126,34 @@ public final class ResourceValidator {
     rejectUnknownFields(documentSchema);
     collectCelRules(documentSchema, new ArrayList<>());
 
-    JsonSchemaFactory factory = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V7);
-    SchemaValidatorsConfig config = SchemaValidatorsConfig.builder()
+    factory = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V7);
+    config = SchemaValidatorsConfig.builder()
         .regularExpressionFactory(GoRegularExpressions.FACTORY)
         .typeLoose(false)
         .build();
-    JsonNode forValidation = withoutExtensions(documentSchema);
-    documentValidator = factory.getSchema(forValidation, config);
-    specValidator = factory.getSchema(forValidation.path("properties").path("spec"), config);
+    forValidation = withoutExtensions(documentSchema);
+  }
+
+  /**
+   * The validator of whole documents. Built lazily, subschema by subschema as documents reach
+   * them (most files have no podTemplate, whose schema is most of the CRD): a local command
+   * starts faster. Lazy validators are not meant for concurrent use, hence synchronized.
+   */
+  private synchronized List<Problem> documentSchemaProblems(JsonNode document) {
+    if (documentValidator == null) {
+      documentValidator = factory.getSchema(forValidation, SchemaValidatorsConfig.builder(config)
+          .preloadJsonSchema(false).build());
+    }
+    List<Problem> problems = new ArrayList<>();
+    schemaProblems(documentValidator, document, List.of(), problems);
+    return problems;
+  }
+
+  private synchronized JsonSchema specValidator() {
+    if (specValidator == null) {
+      specValidator = factory.getSchema(forValidation.path("properties").path("spec"), config);
+    }
+    return specValidator;
   }
 
   /** The validator of the CRD in the jar, loaded on first use. */
@@ -161,8 +186,7 @@ public final class ResourceValidator {
    */
   public List<Problem> checkDocument(ObjectNode document) {
     pruneNulls(documentSchema, document);
-    List<Problem> problems = new ArrayList<>();
-    schemaProblems(documentValidator, document, List.of(), problems);
+    List<Problem> problems = documentSchemaProblems(document);
     celProblems(documentSchema, document, new ArrayList<>(), problems);
     if (document.path("spec").isObject()) {
       reservedEnvironment(document.get("spec"), problems);
@@ -175,7 +199,7 @@ public final class ResourceValidator {
     JsonNode specSchema = documentSchema.path("properties").path("spec");
     pruneNulls(specSchema, spec);
     List<Problem> problems = new ArrayList<>();
-    schemaProblems(specValidator, spec, List.of("spec"), problems);
+    schemaProblems(specValidator(), spec, List.of("spec"), problems);
     List<Object> path = new ArrayList<>(List.of("spec"));
     celProblems(specSchema, spec, path, problems);
     reservedEnvironment(spec, problems);

@@ -28,20 +28,21 @@ public final class Main implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @CommandLine.Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT,
-      description = "Print the stack trace of an unexpected error.")
-  boolean debug;
-
   public static void main(String[] args) {
     dev.vectis.migrations.local.Interruption.ownProcess();
     System.exit(execute(args));
   }
 
   static int execute(String... args) {
-    return new CommandLine(new Main()).setParameterExceptionHandler(Main::badArguments)
+    // --debug is taken out before parsing: it is for every command, however it is built.
+    boolean debug = java.util.Arrays.asList(args).contains("--debug");
+    String[] rest = java.util.Arrays.stream(args).filter(arg -> !arg.equals("--debug"))
+        .toArray(String[]::new);
+    return commandLine(rest.length > 0 ? rest[0] : null)
+        .setParameterExceptionHandler(Main::badArguments)
         .setExecutionExceptionHandler((error, commandLine, parsed) -> unexpected(error,
-            commandLine, java.util.Arrays.asList(args).contains("--debug")))
-        .execute(args);
+            commandLine, debug))
+        .execute(rest);
   }
 
   /** A bug, not a user's mistake: one line unless --debug asks for the trace. */
@@ -93,6 +94,37 @@ public final class Main implements Runnable {
       }
     }
     return OutputFormat.text;
+  }
+
+  /**
+   * The command line for {@code first}, the first argument: when it names a subcommand, only
+   * that one is built (picocli otherwise reflects over every subcommand's options and loads
+   * their types, the operator's among them: about 30 ms of a local command); else the whole
+   * tree, for help, --version and mistakes. The subcommands are those of the annotation above.
+   */
+  static CommandLine commandLine(String first) {
+    Command main = Main.class.getAnnotation(Command.class);
+    for (Class<?> subcommand : main.subcommands()) {
+      Command command = subcommand.getAnnotation(Command.class);
+      if (first != null && command != null && first.equals(command.name())) {
+        CommandLine root = new CommandLine(CommandLine.Model.CommandSpec.wrapWithoutInspection(
+            new Main()).name(main.name()));
+        root.addSubcommand(command.name(), new CommandLine(newInstance(subcommand)),
+            command.aliases());
+        return root;
+      }
+    }
+    return new CommandLine(new Main());
+  }
+
+  private static Object newInstance(Class<?> type) {
+    try {
+      var constructor = type.getDeclaredConstructor();
+      constructor.setAccessible(true);
+      return constructor.newInstance();
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("cannot create " + type.getName(), e);
+    }
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.vectis.migrations.cli;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
@@ -9,7 +10,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vectis.migrations.api.ResourceValidator;
+import dev.vectis.migrations.api.PodTemplate;
 import dev.vectis.migrations.api.SchemaMigration;
+import dev.vectis.migrations.api.SchemaMigrationSpec;
+import dev.vectis.migrations.local.ValidatedDocuments;
+import dev.vectis.migrations.plan.SpecValidator;
 import java.io.IOException;
 import java.io.StringReader;
 import java.math.BigInteger;
@@ -42,6 +47,17 @@ import org.yaml.snakeyaml.nodes.Tag;
 final class ResourceFile {
   private static final ObjectMapper MAPPER = new ObjectMapper()
       .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
+  /**
+   * The same, skipping spec.podTemplate: Jackson builds the deserializers of every type a
+   * class can reach, and PodTemplate reaches most of the Kubernetes pod model (affinity,
+   * tolerations, resources, env): about a tenth of a local command's start. It is read
+   * apart, only when the file has one.
+   */
+  private static final ObjectMapper WITHOUT_POD_TEMPLATE = MAPPER.copy()
+      .addMixIn(SchemaMigrationSpec.class, IgnorePodTemplate.class);
+
+  @JsonIgnoreProperties("podTemplate")
+  private abstract static class IgnorePodTemplate {}
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
   /** Deeper than any SchemaMigration; stops a recursive alias. */
   private static final int MAX_DEPTH = 64;
@@ -98,7 +114,7 @@ final class ResourceFile {
     }
     Document document = select(file, parse(file, text), name);
     overrides.accept(document.tree());
-    return checked(file.toString(), document);
+    return resource(file.toString(), document);
   }
 
   /**
@@ -108,24 +124,30 @@ final class ResourceFile {
   static SchemaMigration fromTree(String source, ObjectNode tree) throws InvalidInput {
     tree.put("apiVersion", API_VERSION);
     tree.put("kind", "SchemaMigration");
-    return checked(source, new Document(tree, Map.of()));
+    return resource(source, new Document(tree, Map.of()));
   }
 
-  private static SchemaMigration checked(String source, Document document)
+  /** The checked document as the API classes hold it; {@code source} names it in errors. */
+  private static SchemaMigration resource(String source, Document document)
       throws InvalidInput {
-    List<String> problems = new ArrayList<>();
-    for (ResourceValidator.Problem problem
-        : ResourceValidator.instance().checkDocument(document.tree())) {
-      problems.add(withYamlHint(problem, document.plainScalars()).toString());
-    }
-    if (!problems.isEmpty()) {
-      throw new InvalidInput(source + ": " + String.join("; ", problems));
+    JsonNode checked;
+    try {
+      checked = checked(source, document);
+    } catch (IOException e) {
+      throw new InvalidInput(source + ": " + e.getMessage());
     }
     try {
-      SchemaMigration resource = MAPPER.treeToValue(document.tree(), SchemaMigration.class);
+      SchemaMigration resource = WITHOUT_POD_TEMPLATE.treeToValue(checked,
+          SchemaMigration.class);
+      JsonNode podTemplate = checked.path("spec").get("podTemplate");
+      if (podTemplate != null && resource.getSpec() != null) {
+        resource.getSpec().podTemplate = podTemplate.isNull() ? null
+            : MAPPER.treeToValue(podTemplate, PodTemplate.class);
+      }
       if (resource.getMetadata().getNamespace() == null) {
         resource.getMetadata().setNamespace("default");
       }
+      SpecValidator.checkedWithItsDocument(resource.getSpec());
       return resource;
     } catch (JsonMappingException e) {
       // The schema accepted what the API classes cannot hold: a gap between them, named.
@@ -134,6 +156,37 @@ final class ResourceFile {
     } catch (IOException e) {
       throw new InvalidInput(source + ": " + e.getMessage());
     }
+  }
+
+  /**
+   * The document as the API server would keep it (nulls dropped so that defaults apply), or
+   * its problems: checked against the CRD, or as checked before ({@link ValidatedDocuments}).
+   */
+  private static JsonNode checked(String source, Document document) throws InvalidInput,
+      IOException {
+    String before = document.tree().toString();
+    ValidatedDocuments validated = ValidatedDocuments.fromEnvironment(ResourceValidator.class);
+    java.util.Optional<String> known = validated.checked(before);
+    if (known.isPresent()) {
+      try {
+        JsonNode tree = MAPPER.readTree(known.get());
+        if (tree instanceof ObjectNode) {
+          return tree;
+        }
+      } catch (IOException e) {
+        // an unreadable entry: check again, and keep the result anew
+      }
+    }
+    List<String> problems = new ArrayList<>();
+    for (ResourceValidator.Problem problem
+        : ResourceValidator.instance().checkDocument(document.tree())) {
+      problems.add(withYamlHint(problem, document.plainScalars()).toString());
+    }
+    if (!problems.isEmpty()) {
+      throw new InvalidInput(source + ": " + String.join("; ", problems));
+    }
+    validated.remember(before, document.tree().toString());
+    return document.tree();
   }
 
   private static Document select(Path file, List<Document> documents, String name)

@@ -37,17 +37,42 @@ public final class LocalAlembic {
     return "python3";
   }
 
-  /** Loads the revision graph of the project whose alembic.ini is {@code projectDir/config}. */
+  /**
+   * Loads the revision graph of the project whose alembic.ini is {@code projectDir/config}:
+   * from the {@link InspectionCache} when the project is unchanged since it was last
+   * inspected, else by running the inspection script.
+   */
   public static InspectionScript.Result inspect(Path projectDir, String config, String python) {
+    return inspect(projectDir, config, python, InspectionCache.fromEnvironment());
+  }
+
+  /** The same with the given cache. */
+  public static InspectionScript.Result inspect(Path projectDir, String config, String python,
+      InspectionCache cache) {
     if (!Files.isDirectory(projectDir)) {
       return new InspectionScript.Result(null, null, "project directory " + projectDir
           + " does not exist");
     }
-    return InspectionScript.parse(run(projectDir, config, python).output());
+    return InspectionScript.parse(run(projectDir, config, python, cache).output());
   }
 
-  /** Runs the inspection script; its output is what {@link InspectionScript#parse} reads. */
+  /**
+   * The inspection script's output, which {@link InspectionScript#parse} reads: cached (see
+   * {@link #inspect}), else from running it.
+   */
   public static ProcessRunner.Result run(Path projectDir, String config, String python) {
+    return run(projectDir, config, python, InspectionCache.fromEnvironment());
+  }
+
+  /** The same with the given cache. */
+  public static ProcessRunner.Result run(Path projectDir, String config, String python,
+      InspectionCache cache) {
+    return cache.inspection(projectDir, config, python, () -> runScript(projectDir, config,
+        python));
+  }
+
+  /** Runs the inspection script, never from the cache. */
+  public static ProcessRunner.Result runScript(Path projectDir, String config, String python) {
     return ProcessRunner.run(projectDir, Map.of("PYTHONDONTWRITEBYTECODE", "1"),
         Duration.ofMinutes(2), InspectionScript.command(python, config));
   }

@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The checks the API server makes with the CRD, made again on a spec where none may have
@@ -20,7 +22,24 @@ public final class SpecValidator {
   private static final ObjectMapper JSON = new ObjectMapper()
       .setSerializationInclusion(JsonInclude.Include.NON_NULL);
 
+  /**
+   * Specs local mode has just checked as part of their whole document ({@code ResourceFile}),
+   * as JSON: the decision does not check them again in this JVM (that check builds the CRD's
+   * schema, about a tenth of a local {@code status}). Only local mode adds to it; for the
+   * operator it stays empty.
+   */
+  private static final Set<String> CHECKED_WITH_THEIR_DOCUMENT = ConcurrentHashMap.newKeySet();
+
   private SpecValidator() {}
+
+  /** {@code spec}, bound from a document that had no problem, needs no second check. */
+  public static void checkedWithItsDocument(SchemaMigrationSpec spec) {
+    try {
+      CHECKED_WITH_THEIR_DOCUMENT.add(JSON.valueToTree(spec).toString());
+    } catch (IllegalArgumentException e) {
+      // not serializable: checked in full when asked
+    }
+  }
 
   /**
    * The problems of a spec, empty when it is valid.
@@ -43,6 +62,10 @@ public final class SpecValidator {
     }
     nullsWhereTheCodeNeedsValues(JSON.valueToTree(new SchemaMigrationSpec()), tree, "spec",
         problems);
+    if (!requireDatabase && !CHECKED_WITH_THEIR_DOCUMENT.isEmpty()
+        && CHECKED_WITH_THEIR_DOCUMENT.contains(tree.toString())) {
+      return problems;
+    }
     for (ResourceValidator.Problem problem : ResourceValidator.instance().checkSpec(tree)) {
       if (requireDatabase || !(problem.field().equals("spec.database")
           && problem.keyword().equals("required"))) {

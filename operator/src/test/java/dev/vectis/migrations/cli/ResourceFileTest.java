@@ -74,6 +74,28 @@ class ResourceFileTest {
     }
   }
 
+  /**
+   * What lets the decision skip its own check of a spec read from a file
+   * (SpecValidator.checkedWithItsDocument): a document without problems binds to a spec
+   * without problems, defaults included; and a spec changed afterwards is checked in full.
+   */
+  @Test
+  void aCheckedDocumentBindsToACheckedSpec() throws Exception {
+    ObjectMapper json = new ObjectMapper().setSerializationInclusion(
+        com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL);
+    try (Stream<Path> files = Files.list(ProjectPaths.examples())) {
+      for (Path example : files.filter(f -> f.toString().endsWith(".yaml")).toList()) {
+        SchemaMigration resource = ResourceFile.read(example, null);
+        assertThat(dev.vectis.migrations.api.ResourceValidator.instance().checkSpec(
+            json.valueToTree(resource.getSpec()))).as(example.toString()).isEmpty();
+        assertThat(SpecValidator.problems(resource.getSpec(), false)).isEmpty();
+        resource.getSpec().targetRevision = "not a target!";
+        assertThat(SpecValidator.problems(resource.getSpec(), false)).as(example.toString())
+            .singleElement().asString().startsWith("spec.targetRevision");
+      }
+    }
+  }
+
   static Stream<Arguments> coercedScalars() {
     return Stream.of(
         Arguments.of("targetRevision: 012345670123", "spec.targetRevision: must be a string; "
@@ -123,6 +145,28 @@ class ResourceFileTest {
     assertThat(resource.getSpec().backup.beforeDowngrade).isFalse();
     assertThat(resource.getSpec().retryToken).isEqualTo("2024-01-01");
     assertThat(resource.getMetadata().getNamespace()).isEqualTo("shop");
+  }
+
+  /** spec.podTemplate is read apart from the rest (see ResourceFile): all of it, still. */
+  @Test
+  void aPodTemplateIsReadInFullAndItsAbsenceLeavesTheDefault() throws Exception {
+    SchemaMigration resource = read(resource("vectis-backend",
+        "podTemplate: {serviceAccountName: migrator, env: [{name: LOG_LEVEL, value: debug}], "
+            + "tolerations: [{key: dedicated, operator: Equal, value: db, effect: NoSchedule}], "
+            + "resources: {limits: {memory: 256Mi}}, nodeSelector: {pool: db}}"), null);
+    assertThat(resource.getSpec().podTemplate.serviceAccountName).isEqualTo("migrator");
+    assertThat(resource.getSpec().podTemplate.env).singleElement()
+        .satisfies(env -> assertThat(env.getValue()).isEqualTo("debug"));
+    assertThat(resource.getSpec().podTemplate.tolerations.get(0).getEffect())
+        .isEqualTo("NoSchedule");
+    assertThat(resource.getSpec().podTemplate.resources.getLimits().get("memory").toString())
+        .isEqualTo("256Mi");
+    assertThat(resource.getSpec().podTemplate.nodeSelector).containsEntry("pool", "db");
+    assertThat(resource.getSpec().image).isNotBlank();
+
+    SchemaMigration without = read(resource("vectis-backend", "targetRevision: head"), null);
+    assertThat(without.getSpec().podTemplate).isNotNull();
+    assertThat(without.getSpec().podTemplate.env).isNull();
   }
 
   @Test
