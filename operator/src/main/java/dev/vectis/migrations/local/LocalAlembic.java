@@ -53,7 +53,16 @@ public final class LocalAlembic {
       return new InspectionScript.Result(null, null, "project directory " + projectDir
           + " does not exist");
     }
-    return InspectionScript.parse(run(projectDir, config, python, cache).output());
+    InspectionScript.Result result = InspectionScript.parse(run(projectDir, config, python,
+        cache).output());
+    if (!result.ok() && result.error() != null
+        && result.error().contains("No module named 'alembic")) {
+      // The usual cause: a python3 earlier on PATH (pyenv, a venv) that lacks Alembic.
+      return new InspectionScript.Result(null, null, result.error() + " (" + python
+          + " has no Alembic: give --python the interpreter that has it, e.g. the one in the "
+          + "first line of `which alembic`)");
+    }
+    return result;
   }
 
   /**

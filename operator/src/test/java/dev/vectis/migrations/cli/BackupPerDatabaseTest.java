@@ -102,8 +102,7 @@ class BackupPerDatabaseTest {
       dump = files.filter(f -> f.toString().endsWith("-" + HEAD + ".dump")).findFirst()
           .orElseThrow();
     }
-    assertThat(run.stderr()).as("the path is printed as it is (progress: stderr with -o yaml)")
-        .contains("backup " + dump);
+    assertThat(run.stdout()).as("the path is printed as it is").contains("backup " + dump);
 
     run = embedded("status", "a3e2f1b8c9d4", common);
     assertThat(lastBackup(run)).contains(dump.toString());

@@ -186,6 +186,14 @@ class DailyCommandsTest {
         "--python", "no-such-python3")).isEqualTo(2);
     assertThat(cli.stderr().strip()).isEqualTo("heads: --python no-such-python3: not found on "
         + "PATH");
+    // A real Python without Alembic (no site-packages), as a pyenv python3 first on PATH.
+    Path bare = work.resolve("python-without-alembic");
+    Files.writeString(bare, "#!/bin/sh\nexec " + ExternalTools.python() + " -S \"$@\"\n");
+    bare.toFile().setExecutable(true);
+    assertThat(cli.run("heads", "--project-dir", ProjectPaths.vectisProject().toString(),
+        "--python", bare.toString())).isEqualTo(1);
+    assertThat(cli.stderr().strip()).contains("No module named 'alembic", bare + " has no "
+        + "Alembic: give --python the interpreter that has it").hasLineCount(1);
     assertThat(cli.run("plan", "--project-dir", ProjectPaths.vectisProject().toString(),
         "--python", ExternalTools.python().toString(), "--target", "head")).isZero();
     assertThat(cli.stdout()).contains("alembic upgrade head: 5 steps");
