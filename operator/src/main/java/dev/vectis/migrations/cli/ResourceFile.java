@@ -15,6 +15,7 @@ import dev.vectis.migrations.api.SchemaMigration;
 import dev.vectis.migrations.api.SchemaMigrationSpec;
 import dev.vectis.migrations.local.ValidatedDocuments;
 import dev.vectis.migrations.plan.SpecValidator;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import java.io.IOException;
 import java.io.StringReader;
 import java.math.BigInteger;
@@ -137,15 +138,17 @@ final class ResourceFile {
       throw new InvalidInput(source + ": " + e.getMessage());
     }
     try {
-      SchemaMigration resource = WITHOUT_POD_TEMPLATE.treeToValue(checked,
-          SchemaMigration.class);
+      // The spec and the metadata local mode reads, bound apart: Jackson's binding of the
+      // whole custom resource (ObjectMeta's managed fields, owner references, the status)
+      // is a good part of a short command's start, and local mode keeps its status itself.
+      SchemaMigration resource = new SchemaMigration();
+      resource.setMetadata(metadata(checked.path("metadata")));
+      resource.setSpec(WITHOUT_POD_TEMPLATE.treeToValue(checked.path("spec"),
+          SchemaMigrationSpec.class));
       JsonNode podTemplate = checked.path("spec").get("podTemplate");
       if (podTemplate != null && resource.getSpec() != null) {
         resource.getSpec().podTemplate = podTemplate.isNull() ? null
             : MAPPER.treeToValue(podTemplate, PodTemplate.class);
-      }
-      if (resource.getMetadata().getNamespace() == null) {
-        resource.getMetadata().setNamespace("default");
       }
       SpecValidator.checkedWithItsDocument(resource.getSpec());
       return resource;
@@ -156,6 +159,30 @@ final class ResourceFile {
     } catch (IOException e) {
       throw new InvalidInput(source + ": " + e.getMessage());
     }
+  }
+
+  /**
+   * The metadata local mode uses (name, namespace, labels, annotations); the check against
+   * the CRD has refused any field ObjectMeta does not have.
+   */
+  private static ObjectMeta metadata(JsonNode metadata) {
+    ObjectMeta meta = new ObjectMeta();
+    meta.setName(metadata.path("name").asText(null));
+    meta.setNamespace(metadata.path("namespace").isTextual()
+        ? metadata.path("namespace").asText() : "default");
+    meta.setLabels(strings(metadata.get("labels")));
+    meta.setAnnotations(strings(metadata.get("annotations")));
+    return meta;
+  }
+
+  private static Map<String, String> strings(JsonNode map) {
+    if (map == null || !map.isObject()) {
+      return null;
+    }
+    Map<String, String> strings = new java.util.LinkedHashMap<>();
+    map.fields().forEachRemaining(entry -> strings.put(entry.getKey(),
+        entry.getValue().asText()));
+    return strings;
   }
 
   /**
