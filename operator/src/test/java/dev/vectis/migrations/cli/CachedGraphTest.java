@@ -7,14 +7,14 @@ import dev.vectis.migrations.testing.ExternalTools;
 import dev.vectis.migrations.testing.PostgresExtension;
 import dev.vectis.migrations.testing.ProjectPaths;
 import dev.vectis.migrations.testing.TestDatabase;
+import dev.vectis.migrations.testing.VectisProject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -88,18 +88,6 @@ class CachedGraphTest {
   }
 
   private Path copyOfTheSample() throws IOException {
-    Path source = ProjectPaths.vectisProject();
-    Path target = work.resolve("project");
-    try (Stream<Path> walk = Files.walk(source)) {
-      for (Path path : walk.sorted(Comparator.naturalOrder()).toList()) {
-        Path copy = target.resolve(source.relativize(path).toString());
-        if (Files.isDirectory(path)) {
-          Files.createDirectories(copy);
-        } else if (!path.toString().contains("__pycache__")) {
-          Files.copy(path, copy);
-        }
-      }
-    }
-    return target;
+    return VectisProject.copy(work.resolve("project"), List.of(), Map.of());
   }
 }

@@ -6,11 +6,11 @@ import dev.vectis.migrations.revision.InspectionScript;
 import dev.vectis.migrations.revision.Revision;
 import dev.vectis.migrations.testing.ExternalTools;
 import dev.vectis.migrations.testing.ProjectPaths;
+import dev.vectis.migrations.testing.VectisProject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -311,18 +311,6 @@ class InspectionCacheTest {
   }
 
   private Path copyOfTheSample(String name) throws IOException {
-    Path source = ProjectPaths.vectisProject();
-    Path target = temp.resolve(name);
-    try (Stream<Path> walk = Files.walk(source)) {
-      for (Path path : walk.sorted(Comparator.naturalOrder()).toList()) {
-        Path copy = target.resolve(source.relativize(path).toString());
-        if (Files.isDirectory(path)) {
-          Files.createDirectories(copy);
-        } else if (!path.toString().contains("__pycache__")) {
-          Files.copy(path, copy);
-        }
-      }
-    }
-    return target;
+    return VectisProject.copy(temp.resolve(name), List.of(), Map.of());
   }
 }
