@@ -97,7 +97,7 @@ class PostgresMatrixTest {
 
     int pgDump = localPgDumpMajor();
     Path allowed = cli.resource(PINNED, "downgrade: {allow: true}");
-    int exit = cli.local("migrate", db, allowed, project);
+    int exit = cli.local("migrate", db, allowed, project, "-o", "yaml");
     Path dumps = cli.backups().resolve(DatabaseIdentity.of(db.settings()).key());
     if (pgDump >= major) {
       assertThat(exit).as(cli.stdout() + cli.stderr()).isZero();
