@@ -3,12 +3,17 @@ package dev.vectis.migrations.local;
 import dev.vectis.migrations.api.SchemaMigrationSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.FileVisitOption;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * Where an image's directories are in a local checkout. The project directory stands for the
@@ -111,27 +116,46 @@ public final class LocalPaths {
   }
 
   /** The alembic.ini files in a checkout and up to {@link #SEARCH_DEPTH} levels below. */
-  private static List<Path> alembicConfigs(Path projectDir) {    Path here = projectDir.resolve("alembic.ini");
+  private static List<Path> alembicConfigs(Path projectDir) {
+    Path here = projectDir.resolve("alembic.ini");
     if (Files.isRegularFile(here)) {
       return List.of(here);
     }
-    try (Stream<Path> files = Files.find(projectDir, SEARCH_DEPTH + 1, (path, attributes) ->
-        attributes.isRegularFile() && path.getFileName().toString().equals("alembic.ini")
-            && searched(projectDir.relativize(path)))) {
-      return files.sorted().toList();
+    List<Path> found = new ArrayList<>();
+    try {
+      // Hidden and dependency folders are not entered at all (a data directory or a
+      // virtualenv holds thousands of files).
+      Files.walkFileTree(projectDir, EnumSet.noneOf(FileVisitOption.class),
+          SEARCH_DEPTH + 1, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path directory,
+                BasicFileAttributes attributes) {
+              String name = directory.getFileName() == null ? ""
+                  : directory.getFileName().toString();
+              return directory.equals(projectDir) || !(name.startsWith(".")
+                  || NOT_SEARCHED.contains(name)) ? FileVisitResult.CONTINUE
+                  : FileVisitResult.SKIP_SUBTREE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file,
+                BasicFileAttributes attributes) {
+              if (attributes.isRegularFile()
+                  && file.getFileName().toString().equals("alembic.ini")) {
+                found.add(file);
+              }
+              return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) {
+              return FileVisitResult.CONTINUE; // an unreadable folder: not ours
+            }
+          });
     } catch (IOException e) {
       throw new UncheckedIOException("cannot search " + projectDir + " for alembic.ini", e);
     }
-  }
-
-  private static boolean searched(Path relative) {
-    for (Path part : relative.getParent() == null ? List.<Path>of() : relative.getParent()) {
-      String name = part.toString();
-      if (name.startsWith(".") || NOT_SEARCHED.contains(name)) {
-        return false;
-      }
-    }
-    return true;
+    return found.stream().sorted().toList();
   }
 
   /** A SchemaMigration name for a checkout: its folder's name as a DNS label. */

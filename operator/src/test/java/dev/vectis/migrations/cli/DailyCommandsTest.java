@@ -171,13 +171,14 @@ class DailyCommandsTest {
         + "file (looked at " + ProjectPaths.vectisProject().toAbsolutePath().normalize()
             .resolve("vectis/alembic.ini") + ")");
     Path two = Files.createDirectories(work.resolve("two"));
-    for (String dir : List.of("a", "b/c")) {
+    for (String dir : List.of("a", "b/c", ".venv/lib", "node_modules/x")) {
       Files.createDirectories(two.resolve(dir));
       Files.writeString(two.resolve(dir).resolve("alembic.ini"), "[alembic]\n");
     }
     assertThat(cli.run("heads", "--project-dir", two.toString())).isEqualTo(2);
-    assertThat(cli.stderr()).contains("holds 2 alembic.ini files (a/alembic.ini, "
-        + "b/c/alembic.ini): pick one with --config").hasLineCount(1);
+    assertThat(cli.stderr()).as("hidden and dependency folders are not searched")
+        .contains("holds 2 alembic.ini files (a/alembic.ini, b/c/alembic.ini): pick one with "
+            + "--config").hasLineCount(1);
     Path none = Files.createDirectories(work.resolve("none"));
     assertThat(cli.run("history", "--project-dir", none.toString())).isEqualTo(2);
     assertThat(cli.stderr()).contains("no alembic.ini in --project-dir " + none,
