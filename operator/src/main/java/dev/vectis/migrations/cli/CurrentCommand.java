@@ -20,7 +20,6 @@ final class CurrentCommand implements Callable<Integer> {
 
   @Mixin LocalOptions local;
 
-
   @Override
   public Integer call() {
     try {

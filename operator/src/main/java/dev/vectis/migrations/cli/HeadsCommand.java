@@ -17,7 +17,6 @@ import picocli.CommandLine.Option;
 final class HeadsCommand implements Callable<Integer> {
   @Mixin LocalOptions local;
 
-
   @Override
   public Integer call() {
     try {

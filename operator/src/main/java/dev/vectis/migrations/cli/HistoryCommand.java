@@ -34,7 +34,6 @@ final class HistoryCommand implements Callable<Integer> {
       description = "Each revision as `show` prints it (Alembic's --verbose, without Path:).")
   boolean verbose;
 
-
   @Override
   public Integer call() {
     try {

@@ -304,7 +304,6 @@ final class LocalOptions {
         database.embedded() == null ? null : dataDir)).toAbsolutePath();
   }
 
-
   /** The local engine for this resource and database. */
   LocalEngine engine(SchemaMigration resource, Database database, boolean dryRun,
       java.io.PrintStream out) {

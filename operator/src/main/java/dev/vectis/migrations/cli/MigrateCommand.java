@@ -28,7 +28,6 @@ final class MigrateCommand implements Callable<Integer> {
       + "be taken) and change nothing.")
   boolean dryRun;
 
-
   @Override
   public Integer call() {
     Interruption.install(); // from here on, Ctrl-C is reported once (see Interruption)

@@ -20,7 +20,6 @@ final class SeedCommand implements Callable<Integer> {
   @Option(names = "--dry-run", description = "Say what would run; change nothing.")
   boolean dryRun;
 
-
   @Override
   public Integer call() {
     PrintStream progress = local.output.progress();

@@ -27,7 +27,6 @@ final class ShowCommand implements Callable<Integer> {
   @Parameters(paramLabel = "REV", description = "The revision to show.")
   String revision;
 
-
   @Override
   public Integer call() {
     try {

@@ -27,7 +27,6 @@ import picocli.CommandLine.Option;
 final class StatusCommand implements Callable<Integer> {
   @Mixin LocalOptions local;
 
-
   @Override
   public Integer call() {
     PrintStream out = System.out;
