@@ -84,13 +84,13 @@ final class HistoryCommand implements Callable<Integer> {
     }
   }
 
-  /** {@code current} as one end of a range: the database's one row, or base. */
+  /** {@code current} as one end of a range: the database's one row, or the default end. */
   private static String single(List<String> rows, String end) throws CommandFailure {
     if (rows.size() > 1) {
       throw new CommandFailure("-r: current as the range's " + end + " needs one current "
           + "revision; the database is at " + String.join(", ", rows) + ": give one of them",
           Main.EXIT_USAGE);
     }
-    return rows.isEmpty() ? "base" : rows.get(0);
+    return rows.isEmpty() ? "" : rows.get(0); // as Alembic: no rows is the range's default
   }
 }

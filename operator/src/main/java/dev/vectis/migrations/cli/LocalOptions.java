@@ -163,7 +163,7 @@ final class LocalOptions {
         if (RELATIVE.matcher(target).find()) {
           // As `alembic upgrade +1`: each run walks from where the database is then (a file's
           // relative target is resolved once per change of the spec).
-          spec.put("retryToken", "--target " + target + " at " + System.nanoTime());
+          spec.put("retryToken", "--target at " + System.nanoTime());
         }
       }
       if (allowDowngrade) {

@@ -50,7 +50,8 @@ final class ShowCommand implements Callable<Integer> {
       }
       boolean current = revision.equals("current");
       if (local.output == OutputFormat.text) {
-        shown.forEach(each -> System.out.println(RevisionLines.show(graph, each.id(), current)));
+        // Alembic's show marks nothing as current, even for `show current`.
+        shown.forEach(each -> System.out.println(RevisionLines.show(graph, each.id(), false)));
       } else {
         local.output.printDocument(System.out, Map.of("revisions", shown.stream()
             .map(each -> ProjectRevisions.RevisionView.of(graph, each, current ? true : null))

@@ -40,6 +40,10 @@ public record ConnectionSettings(String host, int port, String database, String 
           .filter(mode -> mode.libpqName().equals(uri.sslMode())).findFirst()
           .orElseThrow(() -> new IllegalArgumentException("has an unknown sslmode"));
     }
+    if (uri.port() != null && (uri.port() < 1 || uri.port() > 65535)) {
+      throw new IllegalArgumentException("has port " + uri.port() + ", which is not a TCP port "
+          + "(1-65535)");
+    }
     return new ConnectionSettings(uri.host(), uri.port() == null ? 5432 : uri.port(),
         uri.database() == null ? uri.user() : uri.database(), uri.user(), uri.password(),
         sslMode);

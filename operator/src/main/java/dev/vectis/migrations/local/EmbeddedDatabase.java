@@ -49,6 +49,10 @@ public final class EmbeddedDatabase implements AutoCloseable {
    * is false (read-only commands create nothing).
    */
   public static void check(Path dataDirectory, boolean mayCreate) throws Unusable {
+    if (Files.exists(dataDirectory) && !Files.isDirectory(dataDirectory)) {
+      throw new Unusable("--data-dir " + dataDirectory + ": not a directory; give a new or "
+          + "empty directory", true);
+    }
     boolean initialised = Files.exists(dataDirectory.resolve("PG_VERSION"));
     if (!initialised && !mayCreate) {
       throw new Unusable("--data-dir " + dataDirectory + ": no embedded PostgreSQL there, and "

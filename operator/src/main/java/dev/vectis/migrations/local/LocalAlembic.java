@@ -56,6 +56,14 @@ public final class LocalAlembic {
     InspectionScript.Result result = InspectionScript.parse(run(projectDir, config, python,
         cache).output());
     if (!result.ok() && result.error() != null
+        && result.error().startsWith("the inspection printed no graph")) {
+      // Not a Python at all (or one that died): its output is no use to the reader.
+      String last = result.error().strip().lines().reduce((first, second) -> second).orElse("");
+      return new InspectionScript.Result(null, null, python + " did not run the inspection "
+          + "script (its last line: " + last.substring(Math.max(0, last.length() - 160))
+          + "); give --python a Python 3 that has Alembic");
+    }
+    if (!result.ok() && result.error() != null
         && result.error().contains("No module named 'alembic")) {
       // The usual cause: a python3 earlier on PATH (pyenv, a venv) that lacks Alembic.
       return new InspectionScript.Result(null, null, result.error() + " (" + python

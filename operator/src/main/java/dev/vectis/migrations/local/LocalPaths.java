@@ -46,10 +46,14 @@ public final class LocalPaths {
       throw new IllegalArgumentException(field + ": " + imagePath + " is not a directory under "
           + projectDir);
     }
+    // "/app/../../x" is "/x": an image path never climbs out of the checkout.
+    path = path.normalize();
     for (int skip = 0; skip <= path.getNameCount(); skip++) {
       Path local = skip == path.getNameCount() ? projectDir
           : projectDir.resolve(path.subpath(skip, path.getNameCount()));
-      if (Files.isDirectory(local)) {
+      if (Files.isDirectory(local)
+          && local.toAbsolutePath().normalize()
+              .startsWith(projectDir.toAbsolutePath().normalize())) {
         return local;
       }
     }

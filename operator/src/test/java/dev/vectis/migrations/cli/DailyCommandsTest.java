@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,6 +35,11 @@ class DailyCommandsTest {
 
   private LocalCli cli;
 
+  @BeforeEach
+  void newCli() {
+    cli = new LocalCli(work);
+  }
+
   /** A command on the sample checkout and {@code db}, with no -f (null db: no database). */
   private int run(String command, TestDatabase db, String... more) {
     List<String> args = new ArrayList<>(List.of(command, "--project-dir",
@@ -49,9 +55,6 @@ class DailyCommandsTest {
           + "@" + db.host() + ":" + db.port() + "/" + db.name() + "?sslmode=disable"));
     }
     args.addAll(List.of(more));
-    if (cli == null) {
-      cli = new LocalCli(work);
-    }
     return cli.run(args.toArray(String[]::new));
   }
 
@@ -114,7 +117,8 @@ class DailyCommandsTest {
     assertThat(cli.stdout()).startsWith("Rev: " + MERGE + " (mergepoint)\nMerges: "
         + "a3e2f1b8c9d4, b7c4e9a1d2f3\nBranch names: audit\n");
     assertThat(run("show", db, "current")).isZero();
-    assertThat(cli.stdout()).startsWith("Rev: " + MERGE + " (mergepoint) (current)");
+    assertThat(cli.stdout()).as("Alembic's show marks nothing current")
+        .startsWith("Rev: " + MERGE + " (mergepoint)\n");
   }
 
   /** Alembic's own lines, without its INFO log lines. */
@@ -198,6 +202,36 @@ class DailyCommandsTest {
     assertThat(cli.run("plan", "--project-dir", ProjectPaths.vectisProject().toString(),
         "--python", ExternalTools.python().toString(), "--target", "head")).isZero();
     assertThat(cli.stdout()).contains("alembic upgrade head: 5 steps");
+  }
+
+  @Test
+  void mistakesAreOneLineNamingTheFlag(TestDatabase db) throws Exception {
+    Path escaping = cli.resource("head");
+    Files.writeString(escaping, Files.readString(escaping).replace("/app/vectis/backend",
+        "/app/../../../../" + work.resolve("elsewhere").toString().substring(1)));
+    Files.createDirectories(work.resolve("elsewhere"));
+    Files.writeString(work.resolve("elsewhere/alembic.ini"), "[alembic]\n");
+    assertThat(run("heads", null, "-f", escaping.toString())).isEqualTo(2);
+    assertThat(cli.stderr().strip()).as("an image path never leaves the checkout")
+        .startsWith("heads: no alembic.ini in " + ProjectPaths.vectisProject().toAbsolutePath()
+            .normalize() + " (spec.alembic.workingDir /app/../").hasLineCount(1);
+
+    assertThat(run("current", null, "--database-url",
+        "postgresql://postgres@localhost:99999/x")).isEqualTo(2);
+    assertThat(cli.stderr().strip()).isEqualTo("current: --database-url has port 99999, which "
+        + "is not a TCP port (1-65535)");
+
+    Path file = Files.writeString(work.resolve("a-file"), "");
+    assertThat(cli.run("migrate", "--project-dir", ProjectPaths.vectisProject().toString(),
+        "--data-dir", file.toString())).isEqualTo(2);
+    assertThat(cli.stderr().strip()).isEqualTo("migrate: --data-dir " + file.toAbsolutePath()
+        + ": not a directory; give a new or empty directory");
+
+    assertThat(cli.run("heads", "--project-dir", ProjectPaths.vectisProject().toString(),
+        "--python", "/bin/true")).isEqualTo(1);
+    assertThat(cli.stderr().strip()).startsWith("heads: cannot read the revision graph in ")
+        .contains("/bin/true did not run the inspection script",
+            "give --python a Python 3 that has Alembic").hasLineCount(1);
   }
 
   @Test
