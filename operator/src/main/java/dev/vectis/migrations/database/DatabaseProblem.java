@@ -56,7 +56,8 @@ public record DatabaseProblem(Kind kind, String message, boolean transientProble
     }
     if (state.equals("28P01") || state.equals("28000")) {
       return new DatabaseProblem(Kind.AUTHENTICATION_FAILED, "authentication failed for user \""
-          + settings.user() + "\" at " + where + "; check the password in the Secret", false);
+          + settings.user() + "\" at " + where + "; check the password (the Secret's; in local "
+          + "mode PGPASSWORD, ~/.pgpass or --password-file)", false);
     }
     if (state.equals("3D000")) {
       return new DatabaseProblem(Kind.DATABASE_MISSING, "database \"" + settings.database()

@@ -48,7 +48,8 @@ public class DatabaseProblemTest {
     assertThat(problem.kind()).isEqualTo(DatabaseProblem.Kind.AUTHENTICATION_FAILED);
     assertThat(problem.transientProblem()).isFalse();
     assertThat(problem.message()).isEqualTo("authentication failed for user \"vectis_pw\" at "
-        + "127.0.0.1:" + db.port() + "; check the password in the Secret");
+        + "127.0.0.1:" + db.port() + "; check the password (the Secret's; in local mode "
+        + "PGPASSWORD, ~/.pgpass or --password-file)");
   }
 
   @Test
