@@ -54,17 +54,7 @@ class CachedGraphTest {
     assertThat(starts(starts)).isEqualTo(afterMigration);
 
     Path versions = project.resolve("vectis/backend/alembic/versions");
-    Files.writeString(versions.resolve("d00000000001_next.py"), """
-        \"\"\"next\"\"\"
-        revision = "d00000000001"
-        down_revision = "5731d674e022"
-        branch_labels = None
-        depends_on = None
-        def upgrade():
-            pass
-        def downgrade():
-            pass
-        """);
+    Files.writeString(versions.resolve("d00000000001_next.py"), VectisProject.revisionAfterHead("d00000000001", "next", "SELECT 1"));
     assertThat(cli.run(args("status", db, resource, project, python))).isZero();
     assertThat(cli.stdout()).contains("d00000000001");
     assertThat(starts(starts)).isEqualTo(afterMigration + 1);

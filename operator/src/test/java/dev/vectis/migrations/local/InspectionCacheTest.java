@@ -114,17 +114,7 @@ class InspectionCacheTest {
   void addingARevisionInspectsAgain() throws IOException {
     Path project = copyOfTheSample("project");
     inspect(project);
-    Files.writeString(versions(project).resolve("d00000000001_next.py"), """
-        \"\"\"next\"\"\"
-        revision = "d00000000001"
-        down_revision = "5731d674e022"
-        branch_labels = None
-        depends_on = None
-        def upgrade():
-            pass
-        def downgrade():
-            pass
-        """);
+    Files.writeString(versions(project).resolve("d00000000001_next.py"), VectisProject.revisionAfterHead("d00000000001", "next", "SELECT 1"));
 
     InspectionScript.Result added = inspect(project);
 
