@@ -263,20 +263,36 @@ public final class Decider {
    * revisions the walk could take, by id and by branch label.
    */
   static String ambiguousWalk(RevisionGraph graph, List<String> rows, String target) {
-    boolean down = target.startsWith("-");
+    String step = target.substring(target.lastIndexOf('@') + 1);
+    boolean down = step.startsWith("-");
     List<String> choices = new ArrayList<>();
+    if (down) {
+      // The first merge below a row: one of its parents, by id (label@-N is as ambiguous).
+      for (String row : rows) {
+        Revision revision = graph.revision(row);
+        while (revision != null && revision.downRevisions().size() == 1) {
+          revision = graph.revision(revision.downRevisions().get(0));
+        }
+        if (revision != null) {
+          revision.downRevisions().stream().filter(id -> !choices.contains(id))
+              .forEach(choices::add);
+        }
+      }
+      return "spec.targetRevision " + target + " meets a merge point, where Alembic cannot "
+          + "choose (Ambiguous walk); say which parent: " + String.join("; ", choices)
+          + " (a revision id)";
+    }
     for (Revision revision : graph.revisions()) {
-      boolean candidate = down ? rows.contains(revision.id()) : rows.isEmpty()
-          ? revision.downRevisions().isEmpty()
+      boolean candidate = rows.isEmpty() ? revision.downRevisions().isEmpty()
           : revision.downRevisions().stream().anyMatch(rows::contains);
       if (candidate) {
         choices.add(revision.id() + revision.branchLabels().stream()
-            .map(label -> " or " + label + "@" + target).reduce("", String::concat));
+            .map(label -> " or " + label + "@" + step).reduce("", String::concat));
       }
     }
     return "spec.targetRevision " + target + " meets a branch point, where Alembic cannot "
         + "choose (Ambiguous walk); say which branch: " + String.join("; ", choices)
-        + " (a revision id, or <branch label>@" + target + ")";
+        + " (a revision id, or <branch label>@" + step + ")";
   }
 
   private static Decision refused(AlembicError error, String image, List<String> heads) {

@@ -274,6 +274,20 @@ class DeciderTest {
   }
 
   @Test
+  void anAmbiguousWalkSaysWhatToGiveInstead() {
+    Decision up = new Given().rows("0f5e1c2d3a4b").target("+1").decide();
+    assertThat(up.reason()).isEqualTo(Reason.AmbiguousRevision);
+    assertThat(up.message()).contains("meets a branch point", "say which branch: ",
+        "a3e2f1b8c9d4", "b7c4e9a1d2f3 or audit@+1");
+
+    Decision down = new Given().rows(HEAD).target("audit@-2").decide();
+    assertThat(down.reason()).isEqualTo(Reason.AmbiguousRevision);
+    assertThat(down.message()).as("the parents of the merge reached, not a label form")
+        .endsWith("meets a merge point, where Alembic cannot choose (Ambiguous walk); say "
+            + "which parent: a3e2f1b8c9d4; b7c4e9a1d2f3 (a revision id)");
+  }
+
+  @Test
   void anAmbiguousPrefixIsAmbiguousRevision() {
     RevisionGraph graph = new RevisionGraph(List.of(Revision.of("abcd0001", null),
         Revision.of("abcd0002", "abcd0001")));
