@@ -3,10 +3,8 @@ package dev.vectis.migrations.local;
 import dev.vectis.migrations.revision.InspectionScript;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -112,19 +110,7 @@ public final class InspectionCache {
 
   private static void write(Path entry, String document) {
     try {
-      Files.createDirectories(entry.getParent());
-      Path temporary = Files.createTempFile(entry.getParent(), ".entry-", ".tmp");
-      try {
-        Files.writeString(temporary, document, StandardCharsets.UTF_8);
-        try {
-          Files.move(temporary, entry, StandardCopyOption.ATOMIC_MOVE,
-              StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-          Files.move(temporary, entry, StandardCopyOption.REPLACE_EXISTING);
-        }
-      } finally {
-        Files.deleteIfExists(temporary);
-      }
+      AtomicFiles.replace(entry, document.getBytes(StandardCharsets.UTF_8), false);
     } catch (IOException | RuntimeException e) {
       // a cache that cannot be written costs the next run an inspection, nothing more
     }

@@ -9,13 +9,9 @@ import dev.vectis.migrations.api.SchemaMigrationSpec;
 import dev.vectis.migrations.api.SchemaMigrationStatus;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.HexFormat;
 import java.util.regex.Pattern;
 
@@ -96,22 +92,7 @@ public final class LocalState {
   /** Writes the state to a new file beside the old one, then renames it over: all or nothing. */
   public void save(Saved saved) {
     try {
-      Files.createDirectories(file.getParent());
-      Path temporary = Files.createTempFile(file.getParent(), ".state-", ".tmp");
-      try {
-        Files.write(temporary, JSON.writeValueAsBytes(saved));
-        try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
-          channel.force(true);
-        }
-        try {
-          Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE,
-              StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-          Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING);
-        }
-      } finally {
-        Files.deleteIfExists(temporary);
-      }
+      AtomicFiles.replace(file, JSON.writeValueAsBytes(saved), true);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot save the status to " + file + ": "
           + e.getMessage(), e);

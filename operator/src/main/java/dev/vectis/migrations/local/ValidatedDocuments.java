@@ -3,10 +3,8 @@ package dev.vectis.migrations.local;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -71,19 +69,7 @@ public final class ValidatedDocuments {
       return;
     }
     try {
-      Files.createDirectories(entry.get().getParent());
-      Path temporary = Files.createTempFile(entry.get().getParent(), ".entry-", ".tmp");
-      try {
-        Files.writeString(temporary, checked, StandardCharsets.UTF_8);
-        try {
-          Files.move(temporary, entry.get(), StandardCopyOption.ATOMIC_MOVE,
-              StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-          Files.move(temporary, entry.get(), StandardCopyOption.REPLACE_EXISTING);
-        }
-      } finally {
-        Files.deleteIfExists(temporary);
-      }
+      AtomicFiles.replace(entry.get(), checked.getBytes(StandardCharsets.UTF_8), false);
     } catch (IOException | RuntimeException e) {
       // not kept: the next run checks again
     }
