@@ -50,12 +50,16 @@ public final class Main implements Runnable {
     if (debug) {
       error.printStackTrace();
     } else {
-      // A URL's password in the message stays out of the terminal and its logs.
-      System.err.println(commandLine.getCommandName() + ": unexpected error: "
-          + error.toString().replaceAll("(://[^:/@\\s]+:)[^@\\s]+@", "$1***@")
-          + " (run again with --debug for the stack trace)");
+      System.err.println(unexpectedLine(commandLine.getCommandName(), error));
     }
     return 1;
+  }
+
+  /** The one line of an unexpected error; a URL's password stays out of the terminal. */
+  static String unexpectedLine(String command, Exception error) {
+    return command + ": unexpected error: "
+        + error.toString().replaceAll("(://[^:/@\\s]+:)[^@\\s]+@", "$1***@")
+        + " (run again with --debug for the stack trace)";
   }
 
   /**

@@ -39,4 +39,14 @@ class LazyCommandLineTest {
     assertThat(CapturedRun.of("", "current", "--no-such-option").exitCode()).isEqualTo(2);
     assertThat(CapturedRun.of("", "nosuchcommand").exitCode()).isEqualTo(2);
   }
+
+  /** A bug's one line never carries a password a URL in its message held. */
+  @Test
+  void anUnexpectedErrorIsOneLineWithoutTheUrlsPassword() {
+    String line = Main.unexpectedLine("current", new IllegalStateException(
+        "cannot use postgresql://app:S3cr%40t-pw@db:5432/shop?sslmode=require"));
+    assertThat(line).isEqualTo("current: unexpected error: java.lang.IllegalStateException: "
+        + "cannot use postgresql://app:***@db:5432/shop?sslmode=require (run again with --debug "
+        + "for the stack trace)").doesNotContain("S3cr").hasLineCount(1);
+  }
 }
