@@ -42,6 +42,9 @@ public class SchemaMigrationSpec {
   @JsonPropertyDescription("Idempotent seed command run after migrations.")
   public SeedSpec seed = new SeedSpec();
 
+  @JsonPropertyDescription("The lint rules' severities for the pending revisions.")
+  public PolicySpec policy = new PolicySpec();
+
   @JsonPropertyDescription("Settings merged into the pods of every Job the operator creates.")
   public PodTemplate podTemplate = new PodTemplate();
 

@@ -31,8 +31,12 @@ final class LocalOptions {
 
   @Option(names = {"-o", "--output"}, defaultValue = "text",
       description = "text (default) for people; json or yaml: the result as one document, "
-          + "all of stdout, also on failure (progress and warnings on stderr).")
+          + "all of stdout, also on failure (progress and warnings on stderr); sarif (lint and "
+          + "rehearse): SARIF 2.1.0 for code-scanning UIs.")
   OutputFormat output;
+
+  /** Set by the commands whose findings can be printed as SARIF. */
+  boolean printsFindings;
 
   @Option(names = "--name", paramLabel = "NAME",
       description = "Which SchemaMigration of a file that holds several; without -f, the "
@@ -134,7 +138,10 @@ final class LocalOptions {
       exitCode = 1;
     }
     System.err.println(command + ": " + message);
-    if (output != OutputFormat.text) {
+    if (output == OutputFormat.sarif) {
+      output.printDocument(System.out, FindingsOutput.sarif(java.util.List.of(),
+          dev.vectis.migrations.policy.Severities.defaults(), message));
+    } else if (output != OutputFormat.text) {
       output.printDocument(System.out, Map.of("error", new ErrorDocument(command, message,
           exitCode)));
     }
@@ -146,6 +153,10 @@ final class LocalOptions {
 
   /** The resource, checked as the API server would check it. */
   SchemaMigration resource() throws ResourceFile.InvalidInput {
+    if (output == OutputFormat.sarif && !printsFindings) {
+      throw new ResourceFile.InvalidInput("-o sarif: only lint and rehearse print SARIF; use "
+          + "text, json or yaml");
+    }
     Path ini = null;
     if (config != null || file == null) {
       requireProjectDir();

@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
       HistoryCommand.class,
       ShowCommand.class,
       SeedCommand.class,
+      LintCommand.class,
       RestoreCommand.class,
       VersionCommand.class
     })

@@ -13,7 +13,9 @@ import java.io.PrintStream;
  * document that is all of stdout (progress and warnings then go to stderr).
  */
 enum OutputFormat {
-  text, yaml, json;
+  text, yaml, json,
+  /** SARIF 2.1.0 (a JSON document) for code-scanning UIs: lint and rehearse only. */
+  sarif;
 
   /** Where progress goes: stdout for text, else stderr (stdout is the document's). */
   PrintStream progress() {
@@ -21,7 +23,7 @@ enum OutputFormat {
   }
 
   void printDocument(PrintStream out, Object document) {
-    ObjectMapper mapper = this == json
+    ObjectMapper mapper = this == json || this == sarif
         ? new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
         : new ObjectMapper(new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));

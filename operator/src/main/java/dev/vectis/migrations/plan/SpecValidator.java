@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vectis.migrations.api.ResourceValidator;
 import dev.vectis.migrations.api.SchemaMigrationSpec;
+import dev.vectis.migrations.policy.Rule;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -62,6 +63,12 @@ public final class SpecValidator {
     }
     nullsWhereTheCodeNeedsValues(JSON.valueToTree(new SchemaMigrationSpec()), tree, "spec",
         problems);
+    if (spec.policy != null && spec.policy.rules != null) {
+      // The schema checks the severities; which keys are rules only the code knows.
+      spec.policy.rules.keySet().stream().filter(id -> Rule.byId(id) == null)
+          .forEach(id -> problems.add("spec.policy.rules." + id + ": not a lint rule (rules: "
+              + Rule.ids() + ")"));
+    }
     if (!requireDatabase && !CHECKED_WITH_THEIR_DOCUMENT.isEmpty()
         && CHECKED_WITH_THEIR_DOCUMENT.contains(tree.toString())) {
       return problems;

@@ -26,8 +26,18 @@ public final class InspectionScript {
     return List.of(python, "-c", source(), config);
   }
 
-  /** What the script printed: the graph, or why it could not load one. */
-  public record Result(RevisionGraph graph, String alembicVersion, String error) {
+  /**
+   * What the script printed: the graph, or why it could not load one.
+   *
+   * @param changes per revision id, the operations its upgrade() and downgrade() perform (see
+   *     {@code policy.RevisionChanges}); null when the document has none
+   */
+  public record Result(RevisionGraph graph, String alembicVersion, String error,
+      JsonNode changes) {
+    public Result(RevisionGraph graph, String alembicVersion, String error) {
+      this(graph, alembicVersion, error, null);
+    }
+
     public boolean ok() {
       return error == null;
     }
@@ -61,7 +71,8 @@ public final class InspectionScript {
     try {
       RevisionGraph graph = new RevisionGraph(
           GraphJson.revisions(document.get("revisions"), "revisions"));
-      return new Result(graph, document.path("alembic_version").asText(null), null);
+      return new Result(graph, document.path("alembic_version").asText(null), null,
+          document.get("changes"));
     } catch (IllegalArgumentException | AlembicError e) {
       return new Result(null, null, e.getMessage());
     }

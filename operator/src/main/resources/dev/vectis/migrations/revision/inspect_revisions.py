@@ -5,12 +5,20 @@ Usage: python3 inspect_revisions.py [path/to/alembic.ini]   (default: alembic.in
 Loads Alembic's own ScriptDirectory from the ini file, as `alembic` does, without a database
 and without running env.py, and prints the revisions in Alembic's load order (its tie-breaker)
 with heads, bases and, per revision, whether upgrade()/downgrade() are empty (only `pass`,
-`...` or a docstring). On any failure it prints {"error": "..."} and exits 1.
+`...` or a docstring). Under "changes" it adds, per revision, the operations upgrade() and
+downgrade() perform, captured by running them in Alembic's offline mode (PostgreSQL dialect,
+SQL written to nowhere) with every operation object recorded with its line in the file, and
+the file's waiver comments (`# schema-migration: allow <rule> -- <reason>`): what the lint
+rules judge. On any failure it prints {"error": "..."} and exits 1.
 Works with Alembic 1.8 through 1.16; needs only the standard library and Alembic.
 """
 import ast
+import io
 import json
+import os
+import re
 import sys
+import traceback
 
 
 def _empty_functions(path):
@@ -30,6 +38,140 @@ def _is_placeholder(statement):
     return isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant) and (
         isinstance(statement.value.value, str) or statement.value.value is Ellipsis
     )
+
+
+WAIVER = re.compile(r"#\s*schema-migration:\s*allow\s+([A-Za-z0-9_-]+)\s*(?:--\s*(.*))?$")
+
+
+def _waivers(path):
+    found = []
+    with open(path, encoding="utf-8") as source:
+        for number, line in enumerate(source, start=1):
+            match = WAIVER.search(line.rstrip("\n"))
+            if match:
+                found.append({"rule": match.group(1), "reason": (match.group(2) or "").strip(),
+                              "line": number})
+    return found
+
+
+def _type(type_, dialect):
+    if type_ is None:
+        return None
+    try:
+        return type_.compile(dialect=dialect)
+    except Exception:  # a type PostgreSQL cannot render: its class name still says something
+        return type(type_).__name__.upper()
+
+
+def _default(value):
+    return value is not None
+
+
+def _column(column, dialect, primary_key_names):
+    return {
+        "name": column.name,
+        "type": _type(column.type, dialect),
+        "nullable": bool(column.nullable) and column.name not in primary_key_names,
+        "server_default": _default(column.server_default),
+        "primary_key": column.name in primary_key_names,
+    }
+
+
+def _describe(operation, dialect):
+    """The facts of one operation the rules need, as plain JSON."""
+    from alembic.operations import ops
+
+    kind = type(operation).__name__
+    record = {"op": kind}
+    table = getattr(operation, "table_name", None)
+    if table is not None:
+        record["table"] = table
+    if isinstance(operation, ops.CreateTableOp):
+        created = operation.to_table()
+        keys = {column.name for column in created.primary_key.columns}
+        record["columns"] = [_column(column, dialect, keys) for column in created.columns]
+    elif isinstance(operation, ops.AddColumnOp):
+        keys = {operation.column.name} if operation.column.primary_key else set()
+        record["column"] = operation.column.name
+        record.update(_column(operation.column, dialect, keys))
+        record.pop("name", None)
+    elif isinstance(operation, ops.DropColumnOp):
+        record["column"] = operation.column_name
+    elif isinstance(operation, ops.AlterColumnOp):
+        record["column"] = operation.column_name
+        record["type"] = _type(operation.modify_type, dialect)
+        record["existing_type"] = _type(operation.existing_type, dialect)
+        record["nullable"] = operation.modify_nullable
+        record["server_default"] = (
+            None if operation.modify_server_default is False
+            else _default(operation.modify_server_default))
+        record["existing_server_default"] = _default(operation.existing_server_default)
+        if operation.modify_name is not None:
+            record["new_name"] = operation.modify_name
+    elif isinstance(operation, ops.CreateIndexOp):
+        record["index"] = operation.index_name
+        record["concurrently"] = bool(operation.kw.get("postgresql_concurrently"))
+        record["unique"] = bool(operation.unique)
+    elif isinstance(operation, ops.ExecuteSQLOp):
+        text = operation.sqltext
+        record["sql"] = str(text)[:200] if isinstance(text, str) or hasattr(text, "text") else None
+    return record
+
+
+def _line_in(path):
+    """The line of the innermost frame running the revision file."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_filename == path:
+            return frame.f_lineno
+        frame = frame.f_back
+    return None
+
+
+def _run_offline(script, name, dialect):
+    """Runs upgrade() or downgrade() in offline mode, recording each operation it invokes."""
+    from alembic.operations import Operations
+    from alembic.runtime.migration import MigrationContext
+
+    function = getattr(script.module, name, None)
+    if function is None:
+        return {"defined": False, "operations": []}
+    recorded = []
+    original_invoke = Operations.invoke
+
+    def recording_invoke(operations, operation):
+        entry = _describe(operation, dialect)
+        entry["line"] = _line_in(script.path)
+        recorded.append(entry)
+        return original_invoke(operations, operation)
+
+    context = MigrationContext.configure(
+        dialect_name="postgresql",
+        opts={"as_sql": True, "output_buffer": io.StringIO(), "literal_binds": True})
+    code = getattr(function, "__code__", None)
+    result = {"defined": True, "operations": recorded,
+              "line": code.co_firstlineno if code is not None else None}
+    Operations.invoke = recording_invoke
+    try:
+        with Operations.context(context):
+            function()
+    except BaseException as error:  # the rest of the function is what lint could not see
+        trace = traceback.extract_tb(error.__traceback__)
+        lines = [frame.lineno for frame in trace if frame.filename == script.path]
+        result["error"] = "%s: %s" % (type(error).__name__, str(error)[:300])
+        result["error_line"] = lines[-1] if lines else None
+    finally:
+        Operations.invoke = original_invoke
+    return result
+
+
+def _changes(script, dialect, base_dir):
+    return {
+        "file": os.path.relpath(script.path, base_dir),
+        "upgrade": _run_offline(script, "upgrade", dialect),
+        "downgrade": _run_offline(script, "downgrade", dialect),
+        "waivers": _waivers(script.path),
+    }
 
 
 def _as_list(value):
@@ -58,8 +200,14 @@ def inspect(ini_path):
         for key, script in revision_map._revision_map.items()
         if script is not None and key == script.revision
     ]
+    from sqlalchemy.dialects import postgresql
+
+    dialect = postgresql.dialect()
+    base_dir = os.getcwd()
     revisions = []
+    changes = {}
     for script in loaded:
+        changes[script.revision] = _changes(script, dialect, base_dir)
         empty = _empty_functions(script.path)
         down = script.down_revision
         revisions.append({
@@ -76,6 +224,7 @@ def inspect(ini_path):
         "revisions": revisions,
         "heads": list(revision_map.heads),
         "bases": list(revision_map.bases),
+        "changes": changes,
     }
 
 
