@@ -7,7 +7,7 @@ import java.util.regex.Pattern;
 
 /** Whether changing a column from one PostgreSQL type to another can lose data. */
 final class TypeChange {
-  private static final Pattern SIZED = Pattern.compile("([A-Z ]+?)\\s*(?:\\((\\d+)(?:,\\s*(\\d+))?\\))?");
+  private static final Pattern SIZED = Pattern.compile("([A-Z][A-Z0-9 ]*?)\\s*(?:\\((\\d+)(?:,\\s*(\\d+))?\\))?");
   private static final List<String> INTEGERS = List.of("SMALLINT", "INTEGER", "BIGINT");
   /** Decimal digits each integer type can hold. */
   private static final int[] INTEGER_DIGITS = {5, 10, 19};

@@ -143,7 +143,12 @@ def _run_offline(script, name, dialect):
         entry = _describe(operation, dialect)
         entry["line"] = _line_in(script.path)
         recorded.append(entry)
-        return original_invoke(operations, operation)
+        try:
+            return original_invoke(operations, operation)
+        except Exception:
+            # The operation is recorded; only its SQL, written to nowhere, could not be
+            # rendered offline (e.g. an untyped literal in an UPDATE construct).
+            return None
 
     context = MigrationContext.configure(
         dialect_name="postgresql",
