@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 /** The project's own Alembic, run as local processes. */
@@ -90,7 +91,15 @@ public final class LocalAlembic {
 
   /** Runs the inspection script, never from the cache. */
   public static ProcessRunner.Result runScript(Path projectDir, String config, String python) {
-    return ProcessRunner.run(projectDir, Map.of("PYTHONDONTWRITEBYTECODE", "1"),
-        Duration.ofMinutes(2), InspectionScript.command(python, config));
+    // The script runs each revision's upgrade() and downgrade() offline; a database the shell
+    // points at is kept out of reach of a revision that would open its own connection.
+    Map<String, String> env = new java.util.HashMap<>();
+    env.put("PYTHONDONTWRITEBYTECODE", "1");
+    for (String name : List.of("DATABASE_URL", "PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE",
+        "PGUSER", "PGPASSWORD", "PGSERVICE")) {
+      env.put(name, null);
+    }
+    return ProcessRunner.run(projectDir, env, Duration.ofMinutes(2),
+        InspectionScript.command(python, config));
   }
 }

@@ -323,6 +323,25 @@ class LintCommandTest {
   }
 
   @Test
+  void theCapturedCodeDoesNotSeeTheDatabaseTheShellPointsAt() throws Exception {
+    Path seen = temp.resolve("seen-by-upgrade.txt");
+    Path curious = VectisProject.copy(temp.resolve("curious"), List.of(), Map.of(
+        VERSIONS + "e2_curious.py", file("e2curious", VectisProject.HEAD,
+            "import os\n    open(" + JSON.writeValueAsString(seen.toString()) + ", 'w').write("
+                + "repr((os.environ.get('DATABASE_URL'), os.environ.get('PGPASSWORD'))))\n    "
+                + "op.add_column('orders', sa.Column('c', sa.Text()))",
+            "op.drop_column('orders', 'c')")));
+    List<String> command = CliProcess.java();
+    command.addAll(List.of("lint", "--project-dir", curious.toString(), "--python", PYTHON));
+    Process lint = CliProcess.start(command, Map.of("DATABASE_URL",
+        "postgresql://app@prod.example/shop", "PGPASSWORD", "hunter2-prod",
+        "SCHEMA_MIGRATION_GRAPH_CACHE", "off"), temp.resolve("curious.log"));
+
+    assertThat(lint.waitFor()).as(Files.readString(temp.resolve("curious.log"))).isZero();
+    assertThat(Files.readString(seen)).isEqualTo("(None, None)");
+  }
+
+  @Test
   void badInputIsOneLineWithExitTwo() {
     CapturedRun unknownRule = lint(project, "--rule", "no-such-rule=deny");
     assertThat(unknownRule.exitCode()).isEqualTo(2);
