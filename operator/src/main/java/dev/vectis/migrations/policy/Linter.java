@@ -152,6 +152,9 @@ public final class Linter {
                 + "cannot check: " + oneLine(operation.sql()));
           }
         }
+        case "BindExecute" -> add(findings, Rule.RAW_SQL, id, file, line, "a statement "
+            + "executed on op.get_bind(), which the linter cannot check: "
+            + oneLine(operation.sql()));
         default -> { }
       }
     }

@@ -64,7 +64,8 @@ def _type(type_, dialect):
 
 
 def _default(value):
-    return value is not None
+    """Whether a server default is given (Alembic's "not given" is None or False)."""
+    return value is not None and value is not False
 
 
 def _column(column, dialect, primary_key_names):
@@ -128,6 +129,21 @@ def _line_in(path):
     return None
 
 
+class _RecordingBind:
+    """op.get_bind() while capturing: each statement executed on it is recorded as well."""
+
+    def __init__(self, bind, record):
+        self._bind = bind
+        self._record = record
+
+    def execute(self, statement, *args, **kwargs):
+        self._record({"op": "BindExecute", "sql": str(statement)[:200]})
+        return self._bind.execute(statement, *args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._bind, name)
+
+
 def _run_offline(script, name, dialect):
     """Runs upgrade() or downgrade() in offline mode, recording each operation it invokes."""
     from alembic.operations import Operations
@@ -150,6 +166,15 @@ def _run_offline(script, name, dialect):
             # rendered offline (e.g. an untyped literal in an UPDATE construct).
             return None
 
+    original_get_bind = Operations.get_bind
+
+    def record_statement(entry):
+        entry["line"] = _line_in(script.path)
+        recorded.append(entry)
+
+    def recording_get_bind(operations):
+        return _RecordingBind(original_get_bind(operations), record_statement)
+
     context = MigrationContext.configure(
         dialect_name="postgresql",
         opts={"as_sql": True, "output_buffer": io.StringIO(), "literal_binds": True})
@@ -157,6 +182,7 @@ def _run_offline(script, name, dialect):
     result = {"defined": True, "operations": recorded,
               "line": code.co_firstlineno if code is not None else None}
     Operations.invoke = recording_invoke
+    Operations.get_bind = recording_get_bind
     try:
         with Operations.context(context):
             function()
@@ -167,6 +193,7 @@ def _run_offline(script, name, dialect):
         result["error_line"] = lines[-1] if lines else None
     finally:
         Operations.invoke = original_invoke
+        Operations.get_bind = original_get_bind
     return result
 
 
