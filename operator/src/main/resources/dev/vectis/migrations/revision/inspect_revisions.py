@@ -144,64 +144,80 @@ class _RecordingBind:
         return getattr(self._bind, name)
 
 
-def _run_offline(script, name, dialect):
-    """Runs upgrade() or downgrade() in offline mode, recording each operation it invokes."""
-    from alembic.operations import Operations
-    from alembic.runtime.migration import MigrationContext
+class _Capture:
+    """
+    Records the operations upgrade() and downgrade() invoke, instead of running them: one
+    offline PostgreSQL context and one patch of Operations for all revisions (setting an
+    attribute of Operations rebuilds Alembic's module proxies, which is slow).
+    """
 
-    function = getattr(script.module, name, None)
-    if function is None:
-        return {"defined": False, "operations": []}
-    recorded = []
-    original_invoke = Operations.invoke
+    def __init__(self, dialect):
+        from alembic.operations import Operations
+        from alembic.operations import ops
+        from alembic.runtime.migration import MigrationContext
 
-    def recording_invoke(operations, operation):
-        entry = _describe(operation, dialect)
-        entry["line"] = _line_in(script.path)
-        recorded.append(entry)
+        self._operations = Operations
+        self._create_table = ops.CreateTableOp
+        self._dialect = dialect
+        self._context = MigrationContext.configure(
+            dialect_name="postgresql",
+            opts={"as_sql": True, "output_buffer": io.StringIO(), "literal_binds": True})
+        self._path = None
+        self._recorded = None
+
+    def __enter__(self):
+        capture = self
+        self._original_get_bind = self._operations.get_bind
+        self._original_invoke = self._operations.invoke
+
+        def recording_invoke(operations, operation):
+            entry = _describe(operation, capture._dialect)
+            capture._record(entry)
+            # Nothing is rendered or run; create_table's Table is what callers may use next.
+            return operation.to_table() if isinstance(operation, capture._create_table) else None
+
+        def recording_get_bind(operations):
+            return _RecordingBind(capture._original_get_bind(operations), capture._record)
+
+        self._operations.invoke = recording_invoke
+        self._operations.get_bind = recording_get_bind
+        return self
+
+    def __exit__(self, *exc):
+        self._operations.invoke = self._original_invoke
+        self._operations.get_bind = self._original_get_bind
+        return False
+
+    def _record(self, entry):
+        entry["line"] = _line_in(self._path)
+        self._recorded.append(entry)
+
+    def run(self, script, name):
+        """Runs upgrade() or downgrade() of one revision; what it invoked, with lines."""
+        function = getattr(script.module, name, None)
+        if function is None:
+            return {"defined": False, "operations": []}
+        self._path = script.path
+        self._recorded = []
+        code = getattr(function, "__code__", None)
+        result = {"defined": True, "operations": self._recorded,
+                  "line": code.co_firstlineno if code is not None else None}
         try:
-            return original_invoke(operations, operation)
-        except Exception:
-            # The operation is recorded; only its SQL, written to nowhere, could not be
-            # rendered offline (e.g. an untyped literal in an UPDATE construct).
-            return None
-
-    original_get_bind = Operations.get_bind
-
-    def record_statement(entry):
-        entry["line"] = _line_in(script.path)
-        recorded.append(entry)
-
-    def recording_get_bind(operations):
-        return _RecordingBind(original_get_bind(operations), record_statement)
-
-    context = MigrationContext.configure(
-        dialect_name="postgresql",
-        opts={"as_sql": True, "output_buffer": io.StringIO(), "literal_binds": True})
-    code = getattr(function, "__code__", None)
-    result = {"defined": True, "operations": recorded,
-              "line": code.co_firstlineno if code is not None else None}
-    Operations.invoke = recording_invoke
-    Operations.get_bind = recording_get_bind
-    try:
-        with Operations.context(context):
-            function()
-    except BaseException as error:  # the rest of the function is what lint could not see
-        trace = traceback.extract_tb(error.__traceback__)
-        lines = [frame.lineno for frame in trace if frame.filename == script.path]
-        result["error"] = "%s: %s" % (type(error).__name__, str(error)[:300])
-        result["error_line"] = lines[-1] if lines else None
-    finally:
-        Operations.invoke = original_invoke
-        Operations.get_bind = original_get_bind
-    return result
+            with self._operations.context(self._context):
+                function()
+        except BaseException as error:  # the rest of the function is what lint could not see
+            trace = traceback.extract_tb(error.__traceback__)
+            lines = [frame.lineno for frame in trace if frame.filename == script.path]
+            result["error"] = "%s: %s" % (type(error).__name__, str(error)[:300])
+            result["error_line"] = lines[-1] if lines else None
+        return result
 
 
-def _changes(script, dialect, base_dir):
+def _changes(script, capture, base_dir):
     return {
         "file": os.path.relpath(script.path, base_dir),
-        "upgrade": _run_offline(script, "upgrade", dialect),
-        "downgrade": _run_offline(script, "downgrade", dialect),
+        "upgrade": capture.run(script, "upgrade"),
+        "downgrade": capture.run(script, "downgrade"),
         "waivers": _waivers(script.path),
     }
 
@@ -237,9 +253,7 @@ def inspect(ini_path):
     dialect = postgresql.dialect()
     base_dir = os.getcwd()
     revisions = []
-    changes = {}
     for script in loaded:
-        changes[script.revision] = _changes(script, dialect, base_dir)
         empty = _empty_functions(script.path)
         down = script.down_revision
         revisions.append({
@@ -251,6 +265,10 @@ def inspect(ini_path):
             "upgrade_empty": empty["upgrade"],
             "downgrade_empty": empty["downgrade"],
         })
+    changes = {}
+    with _Capture(dialect) as capture:
+        for script in loaded:
+            changes[script.revision] = _changes(script, capture, base_dir)
     return {
         "alembic_version": __import__("alembic").__version__,
         "revisions": revisions,
