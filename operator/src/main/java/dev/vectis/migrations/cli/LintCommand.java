@@ -1,8 +1,6 @@
 package dev.vectis.migrations.cli;
 
 import dev.vectis.migrations.api.SchemaMigration;
-import dev.vectis.migrations.local.LocalAlembic;
-import dev.vectis.migrations.local.LocalPaths;
 import dev.vectis.migrations.policy.Linter;
 import dev.vectis.migrations.policy.RevisionChanges;
 import dev.vectis.migrations.policy.Severities;
@@ -78,18 +76,10 @@ final class LintCommand implements Callable<Integer> {
 
   static Checked revisions(LocalOptions local, SchemaMigration resource, String from, String to)
       throws CommandFailure {
-    Path alembicDir;
-    try {
-      alembicDir = LocalPaths.alembicDir(local.projectDir, resource.getSpec());
-    } catch (IllegalArgumentException e) {
-      throw new CommandFailure(e.getMessage(), Main.EXIT_USAGE);
-    }
-    InspectionScript.Result result = LocalAlembic.inspect(alembicDir,
-        resource.getSpec().alembic.config, local.python());
-    if (!result.ok()) {
-      throw new CommandFailure("cannot read the revision graph in " + alembicDir + ": "
-          + result.error(), Main.EXIT_USAGE);
-    }
+    ProjectRevisions.Inspected inspected = ProjectRevisions.inspect(local, resource,
+        Main.EXIT_USAGE);
+    InspectionScript.Result result = inspected.result();
+    Path alembicDir = inspected.alembicDir();
     List<String> revisions;
     try {
       MigrationPlan plan = AlembicCommands.upgrade(result.graph(),
@@ -99,7 +89,8 @@ final class LintCommand implements Callable<Integer> {
       throw new CommandFailure((from == null ? "--to " + to : "--from " + from
           + (to == null ? "" : " --to " + to)) + ": " + e.getMessage(), Main.EXIT_USAGE);
     }
-    Path relative = local.projectDir.toAbsolutePath().normalize().relativize(alembicDir.toAbsolutePath().normalize());
+    Path relative = local.projectDir.toAbsolutePath().normalize()
+        .relativize(alembicDir.toAbsolutePath().normalize());
     String prefix = relative.toString().isEmpty() ? ""
         : relative.toString().replace('\\', '/') + "/";
     Map<String, RevisionChanges> changes;

@@ -32,6 +32,19 @@ final class ProjectRevisions {
   /** The project's graph, read with its own Alembic; a graph Alembic cannot load fails. */
   static RevisionGraph graph(LocalOptions local, SchemaMigration resource)
       throws CommandFailure {
+    return inspect(local, resource, 1).result().graph();
+  }
+
+  /** The inspection of the project and the directory Alembic runs in. */
+  record Inspected(Path alembicDir, InspectionScript.Result result) {}
+
+  /**
+   * The project's inspection (graph and captured operations).
+   *
+   * @param unreadableExit the exit code when Alembic cannot load the scripts
+   */
+  static Inspected inspect(LocalOptions local, SchemaMigration resource, int unreadableExit)
+      throws CommandFailure {
     Path alembicDir;
     try {
       alembicDir = LocalPaths.alembicDir(local.projectDir, resource.getSpec());
@@ -42,9 +55,9 @@ final class ProjectRevisions {
         resource.getSpec().alembic.config, local.python());
     if (!result.ok()) {
       throw new CommandFailure("cannot read the revision graph in " + alembicDir + ": "
-          + result.error(), 1);
+          + result.error(), unreadableExit);
     }
-    return result.graph();
+    return new Inspected(alembicDir, result);
   }
 
   /** The version table's rows, in database order (empty: base); changes nothing. */
