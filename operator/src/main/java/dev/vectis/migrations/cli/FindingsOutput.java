@@ -43,7 +43,8 @@ final class FindingsOutput {
     for (Finding finding : findings) {
       StringBuilder line = new StringBuilder(finding.location()).append(": ")
           .append(finding.waived() != null ? "waived" : finding.severity()).append(' ')
-          .append(finding.rule()).append(": ").append(finding.message());
+          .append(finding.rule()).append(": ")
+          .append(finding.message().replaceAll("\\s*\\R\\s*", " "));
       if (finding.revision() != null && finding.file() != null) {
         line.append(" [").append(finding.revision()).append(']');
       }
@@ -113,7 +114,7 @@ final class FindingsOutput {
         + (finding.revision() == null ? "" : " (revision " + finding.revision() + ")")));
     if (finding.file() != null) {
       Map<String, Object> physical = new LinkedHashMap<>();
-      physical.put("artifactLocation", Map.of("uri", finding.file(), "uriBaseId",
+      physical.put("artifactLocation", Map.of("uri", uri(finding.file()), "uriBaseId",
           "%SRCROOT%"));
       if (finding.line() != null) {
         physical.put("region", Map.of("startLine", finding.line()));
@@ -125,6 +126,15 @@ final class FindingsOutput {
           finding.waived())));
     }
     return result;
+  }
+
+  /** A relative path as a URI reference: spaces and non-ASCII characters percent-encoded. */
+  static String uri(String path) {
+    try {
+      return new java.net.URI(null, null, path, null).toASCIIString();
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalArgumentException("not a path: " + path, e);
+    }
   }
 
   private static String level(Severity severity) {

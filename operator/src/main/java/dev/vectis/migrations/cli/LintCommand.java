@@ -1,6 +1,7 @@
 package dev.vectis.migrations.cli;
 
 import dev.vectis.migrations.api.SchemaMigration;
+import dev.vectis.migrations.local.InspectionCache;
 import dev.vectis.migrations.policy.Linter;
 import dev.vectis.migrations.policy.RevisionChanges;
 import dev.vectis.migrations.policy.Severities;
@@ -76,8 +77,10 @@ final class LintCommand implements Callable<Integer> {
 
   static Checked revisions(LocalOptions local, SchemaMigration resource, String from, String to)
       throws CommandFailure {
+    // Never from the graph cache: what a revision does can depend on code outside the
+    // versions directory (helpers, models), which the cache's key does not cover.
     ProjectRevisions.Inspected inspected = ProjectRevisions.inspect(local, resource,
-        Main.EXIT_USAGE);
+        Main.EXIT_USAGE, new InspectionCache(null));
     InspectionScript.Result result = inspected.result();
     Path alembicDir = inspected.alembicDir();
     List<String> revisions;

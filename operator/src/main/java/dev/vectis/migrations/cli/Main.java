@@ -72,7 +72,10 @@ public final class Main implements Runnable {
     String message = error.getMessage() + " (see " + command + " --help)";
     System.err.println(command + ": " + message);
     OutputFormat output = requestedOutput(args);
-    if (output != OutputFormat.text) {
+    if (output == OutputFormat.sarif) {
+      output.printDocument(System.out, FindingsOutput.sarif(java.util.List.of(),
+          dev.vectis.migrations.policy.Severities.defaults(), message));
+    } else if (output != OutputFormat.text) {
       output.printDocument(System.out, java.util.Map.of("error",
           new LocalOptions.ErrorDocument(command, message, EXIT_USAGE)));
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.vectis.migrations.api.SchemaMigration;
 import dev.vectis.migrations.database.DatabaseProblem;
 import dev.vectis.migrations.database.VersionTableReader;
+import dev.vectis.migrations.local.InspectionCache;
 import dev.vectis.migrations.local.LocalAlembic;
 import dev.vectis.migrations.local.LocalPaths;
 import dev.vectis.migrations.revision.InspectionScript;
@@ -32,7 +33,7 @@ final class ProjectRevisions {
   /** The project's graph, read with its own Alembic; a graph Alembic cannot load fails. */
   static RevisionGraph graph(LocalOptions local, SchemaMigration resource)
       throws CommandFailure {
-    return inspect(local, resource, 1).result().graph();
+    return inspect(local, resource, 1, InspectionCache.fromEnvironment()).result().graph();
   }
 
   /** The inspection of the project and the directory Alembic runs in. */
@@ -42,9 +43,10 @@ final class ProjectRevisions {
    * The project's inspection (graph and captured operations).
    *
    * @param unreadableExit the exit code when Alembic cannot load the scripts
+   * @param cache where an unchanged project's inspection may come from
    */
-  static Inspected inspect(LocalOptions local, SchemaMigration resource, int unreadableExit)
-      throws CommandFailure {
+  static Inspected inspect(LocalOptions local, SchemaMigration resource, int unreadableExit,
+      InspectionCache cache) throws CommandFailure {
     Path alembicDir;
     try {
       alembicDir = LocalPaths.alembicDir(local.projectDir, resource.getSpec());
@@ -52,7 +54,7 @@ final class ProjectRevisions {
       throw new CommandFailure(e.getMessage(), Main.EXIT_USAGE);
     }
     InspectionScript.Result result = LocalAlembic.inspect(alembicDir,
-        resource.getSpec().alembic.config, local.python());
+        resource.getSpec().alembic.config, local.python(), cache);
     if (!result.ok()) {
       throw new CommandFailure("cannot read the revision graph in " + alembicDir + ": "
           + result.error(), unreadableExit);

@@ -90,7 +90,7 @@ public final class InspectionCache {
     }
     ProcessRunner.Result result = inspect.get();
     if (entry.isPresent() && result.succeeded() && !result.timedOut()) {
-      String document = lastJsonLine(result.output());
+      String document = InspectionScript.documentLine(result.output());
       if (document != null && InspectionScript.parse(document).ok()) {
         write(entry.get(), document + "\n");
       }
@@ -114,17 +114,6 @@ public final class InspectionCache {
     } catch (IOException | RuntimeException e) {
       // a cache that cannot be written costs the next run an inspection, nothing more
     }
-  }
-
-  private static String lastJsonLine(String output) {
-    String[] lines = output.split("\n");
-    for (int i = lines.length - 1; i >= 0; i--) {
-      String line = lines[i].strip();
-      if (line.startsWith("{")) {
-        return line;
-      }
-    }
-    return null;
   }
 
   /**

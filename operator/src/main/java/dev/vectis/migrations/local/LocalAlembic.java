@@ -54,15 +54,17 @@ public final class LocalAlembic {
       return new InspectionScript.Result(null, null, "project directory " + projectDir
           + " does not exist");
     }
-    InspectionScript.Result result = InspectionScript.parse(run(projectDir, config, python,
-        cache).output());
+    ProcessRunner.Result run = run(projectDir, config, python, cache);
+    InspectionScript.Result result = InspectionScript.parse(run.output());
     if (!result.ok() && result.error() != null
         && result.error().startsWith("the inspection printed no graph")) {
-      // Not a Python at all (or one that died): its output is no use to the reader.
+      // Not a Python at all, or a revision that ended or hung the process.
       String last = result.error().strip().lines().reduce((first, second) -> second).orElse("");
-      return new InspectionScript.Result(null, null, python + " did not run the inspection "
-          + "script (its last line: " + last.substring(Math.max(0, last.length() - 160))
-          + "); give --python a Python 3 that has Alembic");
+      return new InspectionScript.Result(null, null, python + " printed no inspection result ("
+          + (run.timedOut() ? "killed after 2 minutes" : "exit " + run.exitCode())
+          + "; its last line: " + last.substring(Math.max(0, last.length() - 160))
+          + "): give --python a Python 3 that has Alembic, or find the revision that exits, "
+          + "is killed or hangs when it is loaded or its upgrade()/downgrade() runs");
     }
     if (!result.ok() && result.error() != null
         && result.error().contains("No module named 'alembic")) {
@@ -95,10 +97,12 @@ public final class LocalAlembic {
     // points at is kept out of reach of a revision that would open its own connection.
     Map<String, String> env = new java.util.HashMap<>();
     env.put("PYTHONDONTWRITEBYTECODE", "1");
-    for (String name : List.of("DATABASE_URL", "PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE",
-        "PGUSER", "PGPASSWORD", "PGSERVICE")) {
+    for (String name : List.of("DATABASE_URL", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER",
+        "PGPASSWORD", "PGSERVICE")) {
       env.put(name, null);
     }
+    // Without a host libpq would try the local socket: point it where no server listens.
+    env.put("PGHOST", "/nonexistent/schema-migration-inspection");
     return ProcessRunner.run(projectDir, env, Duration.ofMinutes(2),
         InspectionScript.command(python, config));
   }

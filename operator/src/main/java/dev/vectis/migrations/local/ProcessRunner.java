@@ -34,7 +34,18 @@ public final class ProcessRunner {
     }
   }
 
+  /** How long output may stay open after the process exited. */
+  private static final Duration OUTPUT_GRACE = Duration.ofSeconds(2);
+
   private ProcessRunner() {}
+
+  /** SIGKILL to the group a setsid child leads (its pid); its leftovers are in it. */
+  private static void killGroup(long leader) throws IOException, InterruptedException {
+    if (SETSID != null) {
+      new ProcessBuilder("kill", "-KILL", "--", "-" + leader).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(5, TimeUnit.SECONDS);
+    }
+  }
 
   /**
    * Runs {@code command} in {@code workingDir} with the current environment plus {@code env}
@@ -73,7 +84,13 @@ public final class ProcessRunner {
         Interruption.running(null);
         return new Result(-1, collector.text() + "\n[killed after " + timeout + "]", true);
       }
-      collector.join();
+      collector.join(OUTPUT_GRACE.toMillis());
+      if (collector.isAlive()) {
+        // Exited, but something it started still holds the output open (a background
+        // process): stop its process group rather than wait for it.
+        killGroup(process.pid());
+        collector.join(OUTPUT_GRACE.toMillis());
+      }
       Interruption.running(null);
       return new Result(process.exitValue(), collector.text());
     } catch (IOException e) {

@@ -105,7 +105,7 @@ public final class Linter {
       Integer line = operation.line();
       switch (operation.op()) {
         case "CreateTableOp" -> {
-          createdHere.add(operation.table());
+          createdHere.add(qualified(operation));
           operation.columns().stream().filter(column -> column.primaryKey()
                   && isSmallInteger(column.type()))
               .forEach(column -> add(findings, Rule.NON_BIGINT_PRIMARY_KEY, id, file, line,
@@ -115,7 +115,7 @@ public final class Linter {
         case "AddColumnOp" -> {
           if (Boolean.FALSE.equals(operation.nullable())
               && !Boolean.TRUE.equals(operation.serverDefault())
-              && !createdHere.contains(operation.table())) {
+              && !createdHere.contains(qualified(operation))) {
             add(findings, Rule.NOT_NULL_WITHOUT_DEFAULT, id, file, line, "column "
                 + operation.table() + "." + operation.column() + " is added NOT NULL without "
                 + "a server_default: existing rows have no value and the upgrade fails on a "
@@ -140,7 +140,7 @@ public final class Linter {
         }
         case "CreateIndexOp" -> {
           if (!Boolean.TRUE.equals(operation.concurrently())
-              && !createdHere.contains(operation.table())) {
+              && !createdHere.contains(qualified(operation))) {
             add(findings, Rule.INDEX_WITHOUT_CONCURRENTLY, id, file, line, "index "
                 + operation.index() + " on existing table " + operation.table() + " is built "
                 + "without postgresql_concurrently=True: writes to the table block meanwhile");
@@ -152,9 +152,9 @@ public final class Linter {
                 + "cannot check: " + oneLine(operation.sql()));
           }
         }
-        case "BindExecute" -> add(findings, Rule.RAW_SQL, id, file, line, "a statement "
-            + "executed on op.get_bind(), which the linter cannot check: "
-            + oneLine(operation.sql()));
+        case "ExecuteStatement" -> add(findings, Rule.RAW_SQL, id, file, line, "a statement "
+            + "executed on the connection (op.get_bind(), get_context()), which the linter "
+            + "cannot check: " + oneLine(operation.sql()));
         default -> { }
       }
     }
@@ -177,7 +177,14 @@ public final class Linter {
     List<Finding> findings = new ArrayList<>();
     String file = filePrefix + changes.file();
     for (Waiver waiver : changes.waivers()) {
-      if (Rule.byId(waiver.rule()) == null) {
+      if (waiver.malformed() != null) {
+        add(findings, Rule.INVALID_WAIVER, id, file, waiver.line(), "not a waiver: "
+            + oneLine(waiver.malformed()) + "; write `# schema-migration: allow <rule> -- "
+            + "<why it is safe>`");
+      } else if (waiver.rule().equals(Rule.MULTIPLE_HEADS.id())) {
+        add(findings, Rule.INVALID_WAIVER, id, file, waiver.line(), "multiple-heads is about "
+            + "the whole history and cannot be waived in a revision; merge the heads");
+      } else if (Rule.byId(waiver.rule()) == null) {
         add(findings, Rule.INVALID_WAIVER, id, file, waiver.line(), "the waiver names no "
             + "known rule: " + waiver.rule() + " (rules: " + Rule.ids() + ")");
       } else if (waiver.reason().isBlank()) {
@@ -195,6 +202,12 @@ public final class Linter {
     if (severity != Severity.OFF) {
       findings.add(Finding.of(rule, severity, revision, file, line, message));
     }
+  }
+
+  /** The table as PostgreSQL tells them apart: with its schema. */
+  private static String qualified(Operation operation) {
+    return operation.schema() == null ? operation.table()
+        : operation.schema() + "." + operation.table();
   }
 
   private static boolean isSmallInteger(String type) {

@@ -50,7 +50,7 @@ public record RevisionChanges(String file, Phase upgrade, Phase downgrade,
    * name: CreateTableOp, AddColumnOp, AlterColumnOp, CreateIndexOp, ExecuteSQLOp, ...). Types
    * are as PostgreSQL spells them (BIGINT, VARCHAR(3), NUMERIC(18, 8)).
    */
-  public record Operation(String op, String table, String column, Integer line,
+  public record Operation(String op, String schema, String table, String column, Integer line,
       List<Column> columns, String type, String existingType, Boolean nullable,
       Boolean serverDefault, Boolean existingServerDefault, Boolean primaryKey, String index,
       Boolean concurrently, String sql) {
@@ -62,7 +62,12 @@ public record RevisionChanges(String file, Phase upgrade, Phase downgrade,
   public record Column(String name, String type, boolean nullable, boolean serverDefault,
       boolean primaryKey) {}
 
-  public record Waiver(String rule, String reason, int line) {}
+  /**
+   * A {@code # schema-migration: allow <rule> -- <reason>} comment.
+   *
+   * @param malformed the comment, when it starts like a waiver and is not one
+   */
+  public record Waiver(String rule, String reason, int line, String malformed) {}
 
   /**
    * The inspection document's {@code changes}, by revision id; empty when the document has

@@ -7,7 +7,12 @@ import java.util.regex.Pattern;
 
 /** Whether changing a column from one PostgreSQL type to another can lose data. */
 final class TypeChange {
-  private static final Pattern SIZED = Pattern.compile("([A-Z][A-Z0-9 ]*?)\\s*(?:\\((\\d+)(?:,\\s*(\\d+))?\\))?");
+  /** NAME, NAME(p), NAME(p, s), NAME(p) WITH TIME ZONE. */
+  private static final Pattern SIZED = Pattern.compile(
+      "([A-Z][A-Z0-9 ]*)(?:\\((\\d+)(?:,\\s*(\\d+))?\\))?(\\s+[A-Z][A-Z ]*)?");
+  /** A collation changes how values sort, not the values. */
+  private static final Pattern COLLATION = Pattern.compile("\\s+COLLATE\\s+\\S+$",
+      Pattern.CASE_INSENSITIVE);
   private static final List<String> INTEGERS = List.of("SMALLINT", "INTEGER", "BIGINT");
   /** Decimal digits each integer type can hold. */
   private static final int[] INTEGER_DIGITS = {5, 10, 19};
@@ -22,6 +27,17 @@ final class TypeChange {
     if (from == null) {
       return "changes the type to " + to + " from an undeclared type (give existing_type= so "
           + "the change can be judged)";
+    }
+    from = COLLATION.matcher(from.strip()).replaceFirst("");
+    to = COLLATION.matcher(to.strip()).replaceFirst("");
+    boolean sourceArray = from.endsWith("[]");
+    if (sourceArray != to.endsWith("[]")) {
+      return lossy(from, to);
+    }
+    if (sourceArray) {
+      String elements = loss(from.substring(0, from.length() - 2),
+          to.substring(0, to.length() - 2));
+      return elements == null ? null : lossy(from, to);
     }
     Sized source = Sized.of(from);
     Sized target = Sized.of(to);
@@ -56,6 +72,15 @@ final class TypeChange {
     if (source.name.equals("REAL") && target.name.equals("DOUBLE PRECISION")) {
       return null;
     }
+    if (source.name.equals("ENUM") && (target.name.equals("TEXT")
+        || target.name.equals("VARCHAR") && target.precision == null)) {
+      return null;
+    }
+    if (source.name.equals(target.name) && source.name.matches("(TIMESTAMP|TIME|INTERVAL).*")
+        && (target.precision == null
+            || source.precision != null && target.precision >= source.precision)) {
+      return null; // TIMESTAMP(3) -> TIMESTAMP(6): finer fractions of a second
+    }
     return lossy(from, to);
   }
 
@@ -77,7 +102,8 @@ final class TypeChange {
       if (!matcher.matches()) {
         return null;
       }
-      String name = matcher.group(1).strip();
+      String name = (matcher.group(1).strip() + " "
+          + (matcher.group(4) == null ? "" : matcher.group(4).strip())).strip();
       name = switch (name) {
         case "CHARACTER VARYING" -> "VARCHAR";
         case "CHARACTER" -> "CHAR";

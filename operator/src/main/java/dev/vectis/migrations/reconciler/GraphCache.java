@@ -179,13 +179,8 @@ public final class GraphCache {
   }
 
   private static String lastJsonLine(String output) {
-    String[] lines = output.strip().split("\n");
-    for (int i = lines.length - 1; i >= 0; i--) {
-      if (lines[i].strip().startsWith("{")) {
-        return lines[i].strip();
-      }
-    }
-    return output.strip();
+    String document = InspectionScript.documentLine(output);
+    return document != null ? document : output.strip();
   }
 
   private static byte[] gzip(String text) {

@@ -43,21 +43,40 @@ public final class InspectionScript {
     }
   }
 
+  /** What starts the script's result line, so nothing the project prints is taken for it. */
+  private static final String MARKER = "@schema-migration-inspection ";
+
   /**
-   * Parses the script's output. The last line that is a JSON object is the document, so
-   * warnings Alembic prints before it do no harm.
+   * The script's result in its output: the JSON of its last marked line or, without one (a
+   * document stored before the marker existed), the last line that is a JSON object, so
+   * warnings Alembic prints before it do no harm. Null when there is none.
    */
-  public static Result parse(String output) {
-    JsonNode document = null;
+  public static String documentLine(String output) {
     String[] lines = output.split("\n");
-    for (int i = lines.length - 1; i >= 0 && document == null; i--) {
+    for (int i = lines.length - 1; i >= 0; i--) {
+      if (lines[i].startsWith(MARKER)) {
+        return lines[i].substring(MARKER.length()).strip();
+      }
+    }
+    for (int i = lines.length - 1; i >= 0; i--) {
       String line = lines[i].strip();
       if (line.startsWith("{")) {
-        try {
-          document = JSON.readTree(line);
-        } catch (JsonProcessingException e) {
-          // not our document; keep looking further up
-        }
+        return line;
+      }
+    }
+    return null;
+  }
+
+  /** Parses the script's output (see {@link #documentLine}). */
+  public static Result parse(String output) {
+    String line = documentLine(output);
+    JsonNode document = null;
+    if (line != null) {
+      try {
+        document = JSON.readTree(line);
+      } catch (JsonProcessingException e) {
+        return new Result(null, null, "the inspection's result is garbled (other output "
+            + "written into it?): " + e.getOriginalMessage());
       }
     }
     if (document == null) {

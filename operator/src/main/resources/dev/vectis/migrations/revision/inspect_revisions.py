@@ -18,13 +18,24 @@ import json
 import os
 import re
 import sys
+import tokenize
 import traceback
+
+
+def _source(path):
+    """The revision's source as Python decodes it (PEP 263); None for a sourceless .pyc."""
+    if not path.endswith(".py"):
+        return None
+    with tokenize.open(path) as source:
+        return source.read()
 
 
 def _empty_functions(path):
     """Which of upgrade()/downgrade() have no statement besides pass, ... or a docstring."""
-    with open(path, encoding="utf-8") as source:
-        tree = ast.parse(source.read(), filename=path)
+    source = _source(path)
+    if source is None:
+        return {"upgrade": False, "downgrade": False}
+    tree = ast.parse(source, filename=path)
     empty = {"upgrade": True, "downgrade": True}
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name in empty:
@@ -40,23 +51,37 @@ def _is_placeholder(statement):
     )
 
 
-WAIVER = re.compile(r"#\s*schema-migration:\s*allow\s+([A-Za-z0-9_-]+)\s*(?:--\s*(.*))?$")
+WAIVER = re.compile(r"#\s*schema-migration:\s*allow\s+([A-Za-z0-9_-]+)\s*--\s*(.*)$")
+WAIVER_LIKE = re.compile(r"#\s*schema-migration\s*:")
 
 
 def _waivers(path):
+    """The waiver comments (comments only, not strings), and comments that try to be one."""
+    source = _source(path)
+    if source is None:
+        return []
     found = []
-    with open(path, encoding="utf-8") as source:
-        for number, line in enumerate(source, start=1):
-            match = WAIVER.search(line.rstrip("\n"))
-            if match:
-                found.append({"rule": match.group(1), "reason": (match.group(2) or "").strip(),
-                              "line": number})
+    tokens = tokenize.generate_tokens(io.StringIO(source).readline)
+    for token in tokens:
+        if token.type != tokenize.COMMENT or not WAIVER_LIKE.match(token.string):
+            continue
+        match = WAIVER.match(token.string.rstrip())
+        if match:
+            found.append({"rule": match.group(1), "reason": match.group(2).strip(),
+                          "line": token.start[0]})
+        else:
+            found.append({"rule": "", "reason": "", "line": token.start[0],
+                          "malformed": token.string.strip()[:200]})
     return found
 
 
 def _type(type_, dialect):
     if type_ is None:
         return None
+    from sqlalchemy import Enum
+
+    if isinstance(type_, Enum):
+        return "ENUM"  # PostgreSQL spells it by its name, which says nothing of its values
     try:
         return type_.compile(dialect=dialect)
     except Exception:  # a type PostgreSQL cannot render: its class name still says something
@@ -87,6 +112,9 @@ def _describe(operation, dialect):
     table = getattr(operation, "table_name", None)
     if table is not None:
         record["table"] = table
+        schema = getattr(operation, "schema", None)
+        if schema is not None:
+            record["schema"] = schema
     if isinstance(operation, ops.CreateTableOp):
         created = operation.to_table()
         keys = {column.name for column in created.primary_key.columns}
@@ -114,8 +142,12 @@ def _describe(operation, dialect):
         record["concurrently"] = bool(operation.kw.get("postgresql_concurrently"))
         record["unique"] = bool(operation.unique)
     elif isinstance(operation, ops.ExecuteSQLOp):
+        # Text (a string, text(), DDL()) is what no rule can read; an insert/update/delete
+        # construct is a data change built from the models.
+        from sqlalchemy.sql.dml import UpdateBase
+
         text = operation.sqltext
-        record["sql"] = str(text)[:200] if isinstance(text, str) or hasattr(text, "text") else None
+        record["sql"] = None if isinstance(text, UpdateBase) else str(text)[:200]
     return record
 
 
@@ -129,63 +161,52 @@ def _line_in(path):
     return None
 
 
-class _RecordingBind:
-    """op.get_bind() while capturing: each statement executed on it is recorded as well."""
-
-    def __init__(self, bind, record):
-        self._bind = bind
-        self._record = record
-
-    def execute(self, statement, *args, **kwargs):
-        self._record({"op": "BindExecute", "sql": str(statement)[:200]})
-        return self._bind.execute(statement, *args, **kwargs)
-
-    def __getattr__(self, name):
-        return getattr(self._bind, name)
-
-
 class _Capture:
     """
-    Records the operations upgrade() and downgrade() invoke, instead of running them: one
-    offline PostgreSQL context and one patch of Operations for all revisions (setting an
-    attribute of Operations rebuilds Alembic's module proxies, which is slow).
+    Records the operations upgrade() and downgrade() invoke, instead of running them, and the
+    statements they execute on the connection (op.get_bind(), context.get_context()), which
+    offline mode hands to the implementation's _exec. One offline PostgreSQL environment (so
+    alembic.context works in a revision as it does under env.py) and one patch of Operations
+    for all revisions: setting an attribute of Operations rebuilds Alembic's module proxies.
     """
 
-    def __init__(self, dialect):
+    def __init__(self, config, script_directory, dialect):
         from alembic.operations import Operations
         from alembic.operations import ops
-        from alembic.runtime.migration import MigrationContext
+        from alembic.runtime.environment import EnvironmentContext
 
         self._operations = Operations
         self._create_table = ops.CreateTableOp
         self._dialect = dialect
-        self._context = MigrationContext.configure(
-            dialect_name="postgresql",
-            opts={"as_sql": True, "output_buffer": io.StringIO(), "literal_binds": True})
+        self._environment = EnvironmentContext(config, script_directory)
         self._path = None
         self._recorded = None
 
     def __enter__(self):
         capture = self
-        self._original_get_bind = self._operations.get_bind
+        self._environment.__enter__()
+        self._environment.configure(
+            dialect_name="postgresql", as_sql=True, output_buffer=io.StringIO(),
+            literal_binds=True)
+        self._context = self._environment.get_context()
+
+        def recording_exec(construct, *args, **kwargs):
+            capture._record({"op": "ExecuteStatement", "sql": str(construct)[:200]})
+
+        self._context.impl._exec = recording_exec
         self._original_invoke = self._operations.invoke
 
         def recording_invoke(operations, operation):
-            entry = _describe(operation, capture._dialect)
-            capture._record(entry)
+            capture._record(_describe(operation, capture._dialect))
             # Nothing is rendered or run; create_table's Table is what callers may use next.
             return operation.to_table() if isinstance(operation, capture._create_table) else None
 
-        def recording_get_bind(operations):
-            return _RecordingBind(capture._original_get_bind(operations), capture._record)
-
         self._operations.invoke = recording_invoke
-        self._operations.get_bind = recording_get_bind
         return self
 
     def __exit__(self, *exc):
         self._operations.invoke = self._original_invoke
-        self._operations.get_bind = self._original_get_bind
+        self._environment.__exit__(*exc)
         return False
 
     def _record(self, entry):
@@ -240,7 +261,8 @@ def inspect(ini_path):
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    script_directory = ScriptDirectory.from_config(Config(ini_path))
+    config = Config(ini_path)
+    script_directory = ScriptDirectory.from_config(config)
     revision_map = script_directory.revision_map
     # Keys are revision ids in load order, then branch labels (which map to a revision too).
     loaded = [
@@ -266,7 +288,7 @@ def inspect(ini_path):
             "downgrade_empty": empty["downgrade"],
         })
     changes = {}
-    with _Capture(dialect) as capture:
+    with _Capture(config, script_directory, dialect) as capture:
         for script in loaded:
             changes[script.revision] = _changes(script, capture, base_dir)
     return {
@@ -278,19 +300,29 @@ def inspect(ini_path):
     }
 
 
+MARKER = "@schema-migration-inspection "
+
+
 def main(argv):
     ini_path = argv[1] if len(argv) > 1 else "alembic.ini"
+    # What the project's code prints goes to stderr: stdout's last marked line is ours alone.
+    stdout, sys.stdout = sys.stdout, sys.stderr
     try:
         document = inspect(ini_path)
+        code = 0
     except BaseException as error:  # any failure becomes a JSON error, never a traceback
         message = str(error) or type(error).__name__
         if isinstance(error, KeyError):
             message = "revision %s is referenced but does not exist" % (error.args[0],)
-        print(json.dumps({"error": "%s: %s" % (type(error).__name__, message)}))
-        return 1
-    print(json.dumps(document))
-    return 0
+        document = {"error": "%s: %s" % (type(error).__name__, message)}
+        code = 1
+    sys.stderr.flush()
+    data = ("\n" + MARKER + json.dumps(document) + "\n").encode("utf-8")
+    while data:
+        data = data[os.write(stdout.fileno(), data):]
+    # Not sys.exit: a thread or an atexit hook of the project's would print after the result.
+    os._exit(code)
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    main(sys.argv)

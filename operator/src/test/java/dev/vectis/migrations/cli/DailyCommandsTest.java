@@ -230,7 +230,7 @@ class DailyCommandsTest {
     assertThat(cli.run("heads", "--project-dir", ProjectPaths.vectisProject().toString(),
         "--python", "/bin/true")).isEqualTo(1);
     assertThat(cli.stderr().strip()).startsWith("heads: cannot read the revision graph in ")
-        .contains("/bin/true did not run the inspection script",
+        .contains("/bin/true printed no inspection result (exit 0",
             "give --python a Python 3 that has Alembic").hasLineCount(1);
   }
 

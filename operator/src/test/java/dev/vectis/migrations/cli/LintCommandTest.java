@@ -215,7 +215,8 @@ class LintCommandTest {
     assertThat(bad).filteredOn(f -> f.path("rule").asText().equals("invalid-waiver"))
         .extracting(f -> f.path("message").asText())
         .anySatisfy(m -> assertThat(m).contains("no-such-rule"))
-        .anySatisfy(m -> assertThat(m).contains("gives no reason"));
+        .anySatisfy(m -> assertThat(m).startsWith("not a waiver: # schema-migration: allow "
+            + "destructive-operation;"));
   }
 
   @Test
@@ -350,6 +351,71 @@ class LintCommandTest {
 
     assertThat(lint.waitFor()).as(Files.readString(temp.resolve("curious.log"))).isZero();
     assertThat(Files.readString(seen)).isEqualTo("(None, None)");
+  }
+
+  @Test
+  @org.junit.jupiter.api.Timeout(120)
+  void whatARevisionDoesAroundItsOperationsDoesNotFoolTheCapture() throws IOException {
+    String header = "from alembic import op, context\nimport atexit, subprocess, sys\n"
+        + "import sqlalchemy as sa\n\n";
+    Map<String, String> revisions = new LinkedHashMap<>();
+    revisions.put("h1offline", header + "revision = 'h1offline'\ndown_revision = '"
+        + VectisProject.HEAD + "'\n\n\ndef upgrade():\n"
+        + "    if not context.is_offline_mode():\n        print('online')\n"
+        + "    sys.stdout.write('progress: 100%')\n"
+        + "    atexit.register(lambda: print('{\"error\": \"injected\"}'))\n"
+        + "    subprocess.Popen(['sleep', '600'])\n"
+        + "    op.add_column('orders', sa.Column('k', sa.Integer(), nullable=False))  # <-\n"
+        + "\n\ndef downgrade():\n    op.drop_column('orders', 'k')\n");
+    revisions.put("h2ddl", header + "revision = 'h2ddl'\ndown_revision = 'h1offline'\n\n\n"
+        + "def upgrade():\n"
+        + "    op.execute(sa.DDL('ALTER TABLE orders DROP COLUMN k'))  # <-\n"
+        + "    op.get_context().impl.execute('DROP TABLE channels')\n"
+        + "    op.get_bind().execute(sa.text('DELETE FROM orders'))\n"
+        + "\n\ndef downgrade():\n"
+        + "    op.add_column('orders', sa.Column('k', sa.Integer()))\n");
+    revisions.put("h3schemas", header + "revision = 'h3schemas'\ndown_revision = 'h2ddl'\n\n"
+        + "NOTE = '# schema-migration: allow not-null-without-default -- in a string'\n\n\n"
+        + "def upgrade():\n"
+        + "    # schema-migration: allow destructive-operation because legacy\n"
+        + "    op.create_table('things', sa.Column('id', sa.BigInteger(), primary_key=True),"
+        + " schema='s1')\n"
+        + "    op.add_column('things', sa.Column('q', sa.Integer(), nullable=False), "
+        + "schema='s2')  # <-\n"
+        + "\n\ndef downgrade():\n    op.drop_column('things', 'q', schema='s2')\n"
+        + "    op.drop_table('things', schema='s1')\n");
+    Map<String, String> files = new LinkedHashMap<>();
+    revisions.forEach((id, text) -> files.put(VERSIONS + id + " é.py", text));
+    Path hostile = VectisProject.copy(temp.resolve("hostile"), List.of(), files);
+    Files.write(hostile.resolve(VERSIONS + "h4latin.py"), ("# -*- coding: latin-1 -*-\n"
+        + "\"\"\"caf\u00e9\"\"\"\nfrom alembic import op\nimport sqlalchemy as sa\n\n"
+        + "revision = 'h4latin'\ndown_revision = 'h3schemas'\n\n\ndef upgrade():\n"
+        + "    op.drop_column('orders', 'total')  # <-\n\n\ndef downgrade():\n"
+        + "    op.add_column('orders', sa.Column('total', sa.Numeric(12, 2)))\n")
+        .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+
+    CapturedRun run = lint(hostile, "-o", "json", "--from", VectisProject.HEAD);
+
+    assertThat(run.exitCode()).as(run.stdout() + run.stderr()).isEqualTo(1);
+    List<JsonNode> findings = findings(run);
+    assertThat(of(findings, "h1offline")).extracting(f -> f.path("rule").asText())
+        .containsExactly("not-null-without-default");
+    assertThat(of(findings, "h1offline").get(0).path("line").asInt()).isEqualTo(15);
+    assertThat(of(findings, "h2ddl")).extracting(f -> f.path("message").asText())
+        .hasSize(3)
+        .anySatisfy(m -> assertThat(m).contains("ALTER TABLE orders DROP COLUMN k"))
+        .anySatisfy(m -> assertThat(m).contains("DROP TABLE channels"))
+        .anySatisfy(m -> assertThat(m).contains("DELETE FROM orders"));
+    assertThat(of(findings, "h3schemas")).extracting(f -> f.path("rule").asText())
+        .containsExactlyInAnyOrder("not-null-without-default", "invalid-waiver");
+    assertThat(of(findings, "h3schemas")).allSatisfy(f -> assertThat(f.has("waived")).isFalse());
+    assertThat(of(findings, "h4latin")).extracting(f -> f.path("rule").asText())
+        .containsExactly("destructive-operation");
+
+    JsonNode sarif = JSON.readTree(lint(hostile, "-o", "sarif", "--from",
+        VectisProject.HEAD).stdout());
+    assertThat(sarif.findValuesAsText("uri"))
+        .contains(VERSIONS + "h1offline%20%C3%A9.py");
   }
 
   @Test
