@@ -91,7 +91,11 @@ class RehearseCommandTest {
             op.drop_column("orders", "status")
             sa.Enum(name="order_status").drop(op.get_bind())
         """));
+    // What was there before the rehearsal stays: a schema and a function of the DBA's.
+    db.execute("CREATE SCHEMA tools");
+    db.execute("CREATE FUNCTION tools.answer() RETURNS int LANGUAGE sql AS 'SELECT 42'");
     assertThat(rehearse(project, db, "-o", "text")).as(printed()).isZero();
+    assertThat(db.count("SELECT tools.answer()")).isEqualTo(42);
     assertThat(last.stdout()).contains("==> [3/3] a3 revision a3",
         "rehearse: 3 revisions checked: 0 deny, 0 warn, 0 waived");
     assertThat(contents(db)).as("what the rehearsal created was dropped").isEmpty();
