@@ -65,13 +65,12 @@ def _message(error):
 def main(argv):
     from alembic import command
     from alembic.config import Config
-    from alembic.script import ScriptDirectory
 
     _cached_script_directory(command)
     config = Config(argv[1] if len(argv) > 1 else "alembic.ini")
     revision_files = {
         os.path.abspath(script.path)
-        for script in ScriptDirectory.from_config(config).walk_revisions()
+        for script in command.ScriptDirectory.from_config(config).walk_revisions()
     }
     for line in sys.stdin:
         parts = line.split()

@@ -191,6 +191,31 @@ class RehearseCommandTest {
   }
 
   @Test
+  void fromSkipsTheRevisionsUpToItAndNoPasswordIsPrinted() throws Exception {
+    String secret = "Reh-" + Long.toHexString(System.nanoTime()) + "-x";
+    PostgresExtension.createPasswordRole("vectis_rehearse", secret);
+    TestDatabase owned = PostgresExtension.newDatabase();
+    owned.execute("ALTER DATABASE " + owned.name() + " OWNER TO vectis_rehearse");
+    owned.execute("ALTER SCHEMA public OWNER TO vectis_rehearse");
+    TestDatabase db = new TestDatabase(owned.host(), owned.port(), owned.name(),
+        "vectis_rehearse", secret);
+    Path project = RehearseProjects.write(work.resolve("p"), ORDERS, a2("""
+            op.drop_index("ix_orders_currency", table_name="orders")
+            op.drop_column("orders", "currency")
+        """), new Revision("a3", "a2", "    op.execute('SELECT 1')\n",
+        "    op.drop_table('no_such_table')\n"));
+    assertThat(rehearse(project, db, "--from", "a1", "-o", "json")).as(printed())
+        .isEqualTo(1);
+    assertThat(JSON.readTree(last.stdout()).path("checked").toString())
+        .isEqualTo("[\"a2\",\"a3\"]");
+    assertThat(last.stderr()).contains("==> rehearsing 2 revisions from a1 on");
+    assertThat(JSON.readTree(last.stdout()).at("/findings/0/rule").asText())
+        .isEqualTo("downgrade-failed");
+    assertThat(printed()).doesNotContain(secret);
+    assertThat(contents(owned)).isEmpty();
+  }
+
+  @Test
   void branchesAndAMergeAreRehearsedOneRevisionAtATime(TestDatabase db) throws Exception {
     Path project = RehearseProjects.write(work.resolve("p"), ORDERS,
         new Revision("b1", "a1", "    op.create_table('audit', sa.Column('id', sa.BigInteger(),"
