@@ -236,7 +236,7 @@ class RehearseCommandTest {
   }
 
   @Test
-  void jsonAndSarifCarryTheFinding(TestDatabase db) throws Exception {
+  void jsonAndSarifCarryTheFindingWithSeveritiesFromSpecAndFlags(TestDatabase db) throws Exception {
     Path project = RehearseProjects.write(work.resolve("p"), ORDERS, a2("""
             op.drop_column("orders", "currency")
             op.create_index("ix_orders_currency", "orders", ["note"])
@@ -264,6 +264,25 @@ class RehearseCommandTest {
         .as("a warning does not fail the run").isZero();
     assertThat(JSON.readTree(last.stdout()).at("/findings/0/severity").asText())
         .isEqualTo("warn");
+
+    // The SchemaMigration's policy sets the severity; a --rule flag overrides it.
+    Path resource = work.resolve("smig.yaml");
+    Files.writeString(resource, """
+        apiVersion: migrations.vectis.dev/v1alpha1
+        kind: SchemaMigration
+        metadata: {name: shop, namespace: shop}
+        spec:
+          image: registry.example.com/shop:1
+          alembic: {workingDir: /db}
+          database: {secretRef: {name: shop-db}}
+          policy: {rules: {roundtrip-mismatch: warn}}
+        """);
+    assertThat(rehearse(project, db, "-f", resource.toString(), "-o", "json")).as(printed())
+        .isZero();
+    assertThat(JSON.readTree(last.stdout()).at("/findings/0/severity").asText())
+        .isEqualTo("warn");
+    assertThat(rehearse(project, db, "-f", resource.toString(), "--rule",
+        "roundtrip-mismatch=deny")).isEqualTo(1);
   }
 
   @Test
