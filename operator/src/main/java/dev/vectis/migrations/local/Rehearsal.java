@@ -183,9 +183,10 @@ public final class Rehearsal {
     }
     boolean tolerated = rule == Rule.ROUNDTRIP_MISMATCH
         && (waiver != null || severity == Severity.OFF);
-    if (tolerated) {
-      progress.println("    " + message + " (" + (waiver != null ? "waived" : "rule off")
-          + "; rehearsing on)");
+    if (tolerated || severity == Severity.OFF) {
+      // Not among the findings (or only as waived): the progress says what happened.
+      progress.println("    " + message + " (" + (waiver != null ? "waived" : rule.id()
+          + " is off") + (tolerated ? "; rehearsing on" : "") + ")");
     }
     return !tolerated;
   }

@@ -188,6 +188,12 @@ class RehearseCommandTest {
     assertThat(finding.path("line").asInt()).isEqualTo(fails.lineOf("RuntimeError"));
     assertThat(finding.path("message").asText()).isEqualTo("alembic upgrade a2 failed: "
         + "RuntimeError: the data does not fit");
+
+    // Off: no finding and exit 0, but the rehearsal still cannot go on, and says why.
+    assertThat(rehearse(project, db, "--rule", "upgrade-failed=off")).as(printed()).isZero();
+    assertThat(last.stdout()).contains("    alembic upgrade a2 failed: RuntimeError: the data "
+        + "does not fit (upgrade-failed is off)\n==> stopped at a2",
+        "rehearse: 2 revisions checked: 0 deny, 0 warn, 0 waived");
   }
 
   @Test
