@@ -73,6 +73,9 @@ final class RehearseCommand implements Callable<Integer> {
           + "spec.policy.rules; repeatable.")
   Map<String, String> rules = new LinkedHashMap<>();
 
+  /** Whether a throwaway database was set up (what an interruption's line can say). */
+  private boolean scratchOpened;
+
   @Override
   public Integer call() {
     local.printsFindings = true;
@@ -95,8 +98,10 @@ final class RehearseCommand implements Callable<Integer> {
       }
     } catch (Exception e) {
       if (Interruption.requested()) {
-        progress.println(Interruption.line("the rehearsal stopped; "
-            + (local.databaseUrl == null ? "its throwaway database was removed"
+        progress.println(Interruption.line(!scratchOpened
+            ? "the rehearsal stopped before it had a database"
+            : "the rehearsal stopped; " + (local.databaseUrl == null
+                ? "its throwaway database was removed"
                 : "what it created in the scratch database was dropped")));
         return Interruption.exitCode();
       }
@@ -186,6 +191,7 @@ final class RehearseCommand implements Callable<Integer> {
     if (local.databaseUrl == null) {
       progress.println("==> starting a throwaway embedded PostgreSQL");
       EmbeddedDatabase embedded = EmbeddedDatabase.startThrowaway();
+      scratchOpened = true;
       return new Scratch(embedded.settings(), embedded, null, progress);
     }
     ConnectionSettings settings = LocalOptions.urlSettings(local.databaseUrl,
@@ -203,6 +209,7 @@ final class RehearseCommand implements Callable<Integer> {
           + " is not empty (it holds " + before.contents() + "); rehearse needs an empty "
           + "scratch database, never one with data you keep", Main.EXIT_USAGE);
     }
+    scratchOpened = true;
     return new Scratch(settings, null, before, progress);
   }
 
