@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       ShowCommand.class,
       SeedCommand.class,
       LintCommand.class,
+      RehearseCommand.class,
       RestoreCommand.class,
       VersionCommand.class
     })

@@ -20,10 +20,13 @@ import java.time.Duration;
  */
 public final class EmbeddedDatabase implements AutoCloseable {
   private final EmbeddedPostgres postgres;
+  /** The temporary data directory of a throwaway server, removed when it stops; else null. */
+  private final Path throwawayDirectory;
   private final Thread shutdownHook;
 
-  private EmbeddedDatabase(EmbeddedPostgres postgres) {
+  private EmbeddedDatabase(EmbeddedPostgres postgres, Path throwawayDirectory) {
     this.postgres = postgres;
+    this.throwawayDirectory = throwawayDirectory;
     this.shutdownHook = new Thread(this::stopQuietly, "embedded-postgres-stop");
     Runtime.getRuntime().addShutdownHook(shutdownHook);
   }
@@ -110,13 +113,31 @@ public final class EmbeddedDatabase implements AutoCloseable {
 
   public static EmbeddedDatabase start(Path dataDirectory) throws IOException {
     Files.createDirectories(dataDirectory);
+    return new EmbeddedDatabase(startServer(dataDirectory, false), null);
+  }
+
+  /**
+   * A new server in a new temporary data directory, which stopping it removes (also at JVM
+   * exit): {@code rehearse}'s throwaway database, never the user's data directory.
+   */
+  public static EmbeddedDatabase startThrowaway() throws IOException {
+    Path directory = Files.createTempDirectory("schema-migration-rehearse-");
+    try {
+      return new EmbeddedDatabase(startServer(directory, true), directory);
+    } catch (IOException | RuntimeException e) {
+      deleteTree(directory);
+      throw e;
+    }
+  }
+
+  private static EmbeddedPostgres startServer(Path dataDirectory, boolean clean)
+      throws IOException {
     // A postmaster.pid there now is another run's (or stale): never ours to stop.
     boolean ours = !Files.exists(dataDirectory.resolve("postmaster.pid"));
-    EmbeddedPostgres postgres;
     try {
-      postgres = EmbeddedPostgres.builder()
+      return EmbeddedPostgres.builder()
           .setDataDirectory(dataDirectory)
-          .setCleanDataDirectory(false)
+          .setCleanDataDirectory(clean)
           .setPort(freePort())
           .start();
     } catch (IOException | RuntimeException e) {
@@ -129,7 +150,27 @@ public final class EmbeddedDatabase implements AutoCloseable {
       }
       throw e;
     }
-    return new EmbeddedDatabase(postgres);
+  }
+
+  /** Removes a directory and everything in it, as far as it can. */
+  private static void deleteTree(Path directory) {
+    if (!Files.exists(directory)) {
+      return;
+    }
+    try (var paths = Files.walk(directory)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> {
+        try {
+          Files.deleteIfExists(path);
+        } catch (IOException e) {
+          // left behind: the line below names the directory
+        }
+      });
+    } catch (IOException | java.io.UncheckedIOException e) {
+      // reported below
+    }
+    if (Files.exists(directory)) {
+      System.err.println("could not remove the throwaway data directory " + directory);
+    }
   }
 
   /** Stops the server that postmaster.pid names, if it runs, and waits for it to end. */
@@ -169,6 +210,9 @@ public final class EmbeddedDatabase implements AutoCloseable {
       postgres.close();
     } catch (IOException | RuntimeException e) {
       System.err.println("embedded PostgreSQL did not stop cleanly: " + e.getMessage());
+    }
+    if (throwawayDirectory != null) {
+      deleteTree(throwawayDirectory);
     }
   }
 

@@ -415,6 +415,16 @@ public final class LocalEngine {
    * set after spec.podTemplate.env so that nothing in a spec can point them elsewhere.
    */
   private Map<String, String> environment() {
+    return environment(spec, database);
+  }
+
+  /**
+   * The environment in which the project's Alembic (env.py) and seed run against
+   * {@code database}: what {@code migrate} gives them, and what {@code rehearse} gives its
+   * driver.
+   */
+  public static Map<String, String> environment(SchemaMigrationSpec spec,
+      ConnectionSettings database) {
     String urlEnv = spec.database == null || spec.database.urlEnv == null ? "DATABASE_URL"
         : spec.database.urlEnv;
     Map<String, String> env = new HashMap<>();

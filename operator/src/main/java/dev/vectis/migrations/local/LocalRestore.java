@@ -33,6 +33,21 @@ public final class LocalRestore {
     return new ProcessRunner.Result(result.exitCode(), database.masker().mask(result.output()));
   }
 
+  /**
+   * Restores {@code dump} as a copy into an empty scratch database: without owners and
+   * privileges (their roles need not exist there), in one transaction, stopping at the first
+   * error. The password goes through PGPASSWORD, the output is masked.
+   */
+  public static ProcessRunner.Result restoreCopy(Path pgRestore, ConnectionSettings database,
+      Path dump, Duration timeout) {
+    Map<String, String> env = DatabaseEnvironment.of(database, System.getenv());
+    ProcessRunner.Result result = ProcessRunner.run(dump.toAbsolutePath().getParent(), env,
+        timeout, List.of(pgRestore.toString(), "--no-owner", "--no-acl", "--single-transaction",
+            "--exit-on-error", "--dbname", database.database(), dump.toAbsolutePath().toString()));
+    return new ProcessRunner.Result(result.exitCode(), database.masker().mask(result.output()),
+        result.timedOut());
+  }
+
   /** The file's SHA-256, hex (what the backup's metadata records). */
   public static String sha256(Path file) throws IOException {
     MessageDigest digest;

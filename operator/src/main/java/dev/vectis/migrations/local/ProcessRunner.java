@@ -107,7 +107,7 @@ public final class ProcessRunner {
    * every process of the group reacting (and Python printing a KeyboardInterrupt traceback).
    * setsid execs in place (a child of the JVM leads no group), so the pid stays the child's.
    */
-  private static List<String> ownSession(List<String> command) {
+  static List<String> ownSession(List<String> command) {
     if (SETSID == null || !runnable(command.get(0))) {
       return command; // a missing program fails to start here, as it always did
     }
