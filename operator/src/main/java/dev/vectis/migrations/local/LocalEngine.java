@@ -72,6 +72,9 @@ public final class LocalEngine {
   private final Path alembicDir;
   private final Path seedDir;
   private Inspection inspection = Inspection.unknown();
+  /** spec.rehearsal was set: said once, then ignored (local mode has the rehearse command). */
+  private final boolean rehearsalSkipped;
+
   /** The schema the version table resolved to at the last observation. */
   private String versionTableSchema = "";
 
@@ -86,6 +89,9 @@ public final class LocalEngine {
     this.saved = options.state() == null ? fresh() : options.state().load(spec);
     this.generation = saved.generation;
     this.status = saved.status;
+    // The rehearsal Job needs a cluster; locally, `rehearse` rehearses every revision.
+    this.rehearsalSkipped = spec.rehearsal != null;
+    spec.rehearsal = null;
     this.alembicDir = LocalPaths.alembicDir(options.projectDir(), spec);
     this.seedDir = LocalPaths.resolve(options.projectDir(), spec.seed.workingDir,
         "spec.seed.workingDir");
@@ -167,6 +173,10 @@ public final class LocalEngine {
   }
 
   private Outcome runActions() {
+    if (rehearsalSkipped) {
+      say("==> spec.rehearsal is carried out by the operator; locally, run `rehearse` (this "
+          + "run does not rehearse)");
+    }
     finishInterruptedAction();
     retryFailedAction();
     Decision decision = null;
@@ -195,8 +205,7 @@ public final class LocalEngine {
           now());
       recorded.events().forEach(event -> say("    " + event));
       if (recorded.graphOutput() != null) {
-        inspection = new Inspection.Loaded(InspectionScript.parse(recorded.graphOutput())
-            .graph());
+        inspection = loaded(InspectionScript.parse(recorded.graphOutput()));
       }
       save();
     }
@@ -325,8 +334,18 @@ public final class LocalEngine {
   private Inspection inspect() {
     InspectionScript.Result result = LocalAlembic.inspect(alembicDir, spec.alembic.config,
         options.python());
-    return result.ok() ? new Inspection.Loaded(result.graph())
-        : new Inspection.Failed(result.error());
+    return result.ok() ? loaded(result) : new Inspection.Failed(result.error());
+  }
+
+  /** The graph with the operations the inspection captured (what the policy lints). */
+  private static Inspection loaded(InspectionScript.Result result) {
+    try {
+      return new Inspection.Loaded(result.graph(),
+          dev.vectis.migrations.policy.RevisionChanges.parse(result.changes()));
+    } catch (IllegalArgumentException e) {
+      return new Inspection.Failed("the inspection's operations cannot be read: "
+          + e.getMessage());
+    }
   }
 
   private ActionResult run(Action action) {

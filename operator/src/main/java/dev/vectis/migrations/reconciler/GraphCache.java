@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.vectis.migrations.Sha256;
 import dev.vectis.migrations.api.SchemaMigration;
 import dev.vectis.migrations.plan.Inspection;
+import dev.vectis.migrations.policy.RevisionChanges;
 import dev.vectis.migrations.revision.InspectionScript;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
@@ -69,8 +70,14 @@ public final class GraphCache {
     if (encoded == null) {
       return Inspection.unknown();
     }
-    return parsed.get(Sha256.hex(encoded), key -> parse(encoded));
+    Inspection inspection = parsed.get(Sha256.hex(encoded), key -> parse(encoded));
+    // Stored before the inspection captured operations: the policy could not lint them, so
+    // the image is inspected again (its new document replaces this one).
+    return inspection == STALE ? Inspection.unknown() : inspection;
   }
+
+  /** What a cached document from before the capture of operations parses to (by identity). */
+  private static final Inspection STALE = new Inspection.Failed("stored without operations");
 
   /**
    * The ConfigMap holding an inspection's result. A graph too large to store is stored as a
@@ -174,8 +181,18 @@ public final class GraphCache {
           + "ConfigMap to inspect the image again");
     }
     InspectionScript.Result result = InspectionScript.parse(document);
-    return result.ok() ? new Inspection.Loaded(result.graph())
-        : new Inspection.Failed(result.error());
+    if (!result.ok()) {
+      return new Inspection.Failed(result.error());
+    }
+    if (result.changes() == null) {
+      return STALE;
+    }
+    try {
+      return new Inspection.Loaded(result.graph(), RevisionChanges.parse(result.changes()));
+    } catch (IllegalArgumentException e) {
+      return new Inspection.Failed("the cached inspection's operations cannot be read ("
+          + e.getMessage() + "); delete the ConfigMap to inspect the image again");
+    }
   }
 
   private static String lastJsonLine(String output) {

@@ -186,14 +186,17 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
     String applied = status.appliedImage;
     Inspection appliedImage = applied == null || applied.equals(resource.getSpec().image)
         ? Inspection.unknown() : graphs.get(stored, applied);
+    DatabaseObserver.Scratch scratch = DatabaseObserver.scratch(resource,
+        name -> secrets.get(new ResourceID(name, namespace)).orElse(null), database.access());
     Decision decision = Decider.decide(new Observation(generation, resource.getSpec(), status,
-        runningJob, specImage, appliedImage, database.state()));
+        runningJob, specImage, appliedImage, database.state(),
+        scratch == null ? null : scratch.state()));
     List<String> rows = database.state() instanceof DatabaseState.Rows r ? r.rows() : null;
     effects.transitions.addAll(StatusWriter.apply(status, decision, generation, rows, now()));
 
     Action action = decision.action();
     if (!(action instanceof Action.None)) {
-      return createJob(context, resource, action, database, effects);
+      return createJob(context, resource, action, database, scratch, effects);
     }
     if (!Serialization.asJson(status).equals(statusBefore)) {
       writeStatus(context, resource, effects);
@@ -217,11 +220,11 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
 
   private UpdateControl<SchemaMigration> createJob(Context<SchemaMigration> context,
       SchemaMigration resource, Action action, DatabaseObserver.Observed database,
-      Effects effects) {
+      DatabaseObserver.Scratch scratch, Effects effects) {
     KubernetesClient client = context.getClient();
     SchemaMigrationStatus status = resource.getStatus();
     String namespace = namespace(resource);
-    Job job = jobFor(resource, action, database);
+    Job job = jobFor(resource, action, database, scratch);
     if (job == null) {
       writeStatus(context, resource, effects);
       return UpdateControl.<SchemaMigration>noUpdate().rescheduleAfter(DATABASE_RETRY);
@@ -362,16 +365,22 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
   }
 
   private Job jobFor(SchemaMigration resource, Action action,
-      DatabaseObserver.Observed database) {
+      DatabaseObserver.Observed database, DatabaseObserver.Scratch scratch) {
     if (action instanceof Action.Inspect inspect) {
       return JobFactory.inspect(resource, inspect.image());
     }
     if (database.access() == null) {
       return null;
     }
+    String postgresImage = resource.getSpec().backup.image != null
+        ? resource.getSpec().backup.image : "postgres:" + database.serverMajor() + "-alpine";
+    if (action instanceof Action.Rehearse rehearse) {
+      return scratch == null || scratch.access() == null ? null
+          : JobFactory.rehearse(resource, rehearse, database.access(), scratch.access(),
+              postgresImage);
+    }
     if (action instanceof Action.BackUp backUp) {
-      String image = resource.getSpec().backup.image != null ? resource.getSpec().backup.image
-          : "postgres:" + database.serverMajor() + "-alpine";
+      String image = postgresImage;
       return JobFactory.backup(resource, backUp, database.access(), image,
           JobFactory.backupClaim(resource));
     }

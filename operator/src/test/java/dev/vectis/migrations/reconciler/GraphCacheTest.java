@@ -120,6 +120,20 @@ class GraphCacheTest {
     assertThat(b.graph()).isSameAs(a.graph());
   }
 
+  @Test
+  void aDocumentStoredBeforeOperationsWereCapturedIsInspectedAgain() {
+    String image = "registry.example.com/vectis/backend:1.0";
+    String current = inspection(20, 0);
+    String old = current.replace(",\"changes\":{}", "");
+    assertThat(old).doesNotContain("changes");
+    GraphCache cache = new GraphCache();
+    assertThat(cache.get(List.of(GraphCache.toConfigMap(resource, image, old, Instant.now())),
+        image)).as("the policy cannot lint it: inspect again").isInstanceOf(
+        Inspection.Unknown.class);
+    assertThat(cache.get(List.of(GraphCache.toConfigMap(resource, image, current,
+        Instant.now())), image)).isInstanceOf(Inspection.Loaded.class);
+  }
+
   /** The inspection script's document for a linear history with random docstrings. */
   private static String inspection(int revisions, int docLength) {
     ObjectMapper json = new ObjectMapper();
@@ -146,6 +160,7 @@ class GraphCacheTest {
     }
     document.putArray("heads").add(previous);
     document.putArray("bases").add(Sha256.hex("revision 0").substring(0, 12));
+    document.putObject("changes");
     return document.toString();
   }
 }
