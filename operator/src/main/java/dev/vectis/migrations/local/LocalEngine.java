@@ -182,6 +182,7 @@ public final class LocalEngine {
     Decision decision = null;
     for (int i = 0; i < MAX_ACTIONS && !Interruption.requested(); i++) {
       decision = observeAndDecide();
+      sayFindings();
       Action action = decision.action();
       if (action instanceof Action.None) {
         break;
@@ -305,12 +306,32 @@ public final class LocalEngine {
     }
   }
 
+  /** A new set of lint findings, from the last decision: said by {@code migrate}. */
+  private List<String> newFindings = List.of();
+
+  /** The lint findings of the pending revisions, once per set, as the operator's Event. */
+  private void sayFindings() {
+    for (String transition : newFindings) {
+      say("==> " + transition.substring(transition.indexOf('/') + 1));
+      if (status.policy != null && status.policy.findings != null) {
+        for (var finding : status.policy.findings) {
+          say("    " + finding.severity + (finding.waived != null ? " (waived: "
+              + finding.waived + ")" : "") + "  " + finding.rule + "  "
+              + (finding.file == null ? "history" : finding.file + (finding.line == null ? ""
+                  : ":" + finding.line)) + "  " + finding.message);
+        }
+      }
+    }
+    newFindings = List.of();
+  }
+
   private Decision observeAndDecide() {
     DatabaseState state = readDatabase();
     Decision decision = Decider.decide(new Observation(generation, spec, status, null,
         inspection, Inspection.unknown(), state));
     List<String> rows = state instanceof DatabaseState.Rows r ? r.rows() : null;
-    StatusWriter.apply(status, decision, generation, rows, now());
+    newFindings = StatusWriter.apply(status, decision, generation, rows, now()).stream()
+        .filter(transition -> transition.startsWith(StatusWriter.POLICY + "/")).toList();
     if (rows == null) {
       status.currentRevision = null; // not read in this run: a saved value may be stale
     }
