@@ -153,6 +153,8 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
 
     DatabaseObserver.Observed database = databases.observe(resource,
         name -> secrets.get(new ResourceID(name, namespace)).orElse(null));
+    DatabaseObserver.Scratch scratch = DatabaseObserver.scratch(resource,
+        name -> secrets.get(new ResourceID(name, namespace)).orElse(null), database.access());
     String runningJob = null;
     if (status.activeJob != null) {
       boolean created = Boolean.TRUE.equals(status.activeJob.created);
@@ -171,7 +173,7 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
         status.activeJob.created = true;
       } else {
         Outcomes.Recorded finished = recordFinishedJob(client, resource, job, stored, database,
-            generation, effects);
+            scratch, generation, effects);
         effects.transitions.addAll(finished.events());
         if (finished.kind() == Outcomes.Kind.RUN_AGAIN) {
           client.batch().v1().jobs().inNamespace(namespace).resource(job)
@@ -186,8 +188,6 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
     String applied = status.appliedImage;
     Inspection appliedImage = applied == null || applied.equals(resource.getSpec().image)
         ? Inspection.unknown() : graphs.get(stored, applied);
-    DatabaseObserver.Scratch scratch = DatabaseObserver.scratch(resource,
-        name -> secrets.get(new ResourceID(name, namespace)).orElse(null), database.access());
     Decision decision = Decider.decide(new Observation(generation, resource.getSpec(), status,
         runningJob, specImage, appliedImage, database.state(),
         scratch == null ? null : scratch.state()));
@@ -326,10 +326,21 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
   /** Records a finished Job: what it means is decided by {@link Outcomes}, as in local mode. */
   private Outcomes.Recorded recordFinishedJob(KubernetesClient client,
       SchemaMigration resource, Job job, List<ConfigMap> stored,
-      DatabaseObserver.Observed database, long generation, Effects effects) {
+      DatabaseObserver.Observed database, DatabaseObserver.Scratch scratch, long generation,
+      Effects effects) {
     SchemaMigrationStatus status = resource.getStatus();
     ActiveJob active = status.activeJob;
-    ActionResult result = JobResults.of(client, job, database.masker(),
+    SecretMasker masker = database.masker();
+    if ("rehearse".equals(active.action) && scratch != null && scratch.access() != null) {
+      // The rehearsal's log may hold either database's password (a driver's message).
+      List<String> passwords = new ArrayList<>();
+      passwords.add(scratch.access().settings().password());
+      if (database.access() != null) {
+        passwords.add(database.access().settings().password());
+      }
+      masker = SecretMasker.hiding(passwords);
+    }
+    ActionResult result = JobResults.of(client, job, masker,
         path -> JobFactory.backupLocation(resource, database.access(), path));
     Outcomes.Recorded recorded = Outcomes.finished(status, result, database.state(), generation,
         now());
