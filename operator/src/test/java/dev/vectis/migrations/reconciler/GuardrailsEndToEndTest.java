@@ -275,4 +275,32 @@ class GuardrailsEndToEndTest {
     assertThat(ready.getStatus().lastRehearsal.to).isEqualTo(GOOD);
     assertThat(events()).extracting(Event::getReason).contains("Rehearsing", "Rehearsed");
   }
+
+  @Test
+  void aRehearsalInFlightIsAdoptedByARestartedOperator(TestDatabase db, TestDatabase scratch)
+      throws SQLException {
+    steps.createSecret(db);
+    scratchSecret(scratch);
+    VectisProject.alembic(db, "upgrade", "head");
+    kubelet.holdPodsOf("rehearse");
+    createRehearsed(GOOD_IMAGE);
+    await().atMost(Duration.ofSeconds(60)).until(() -> {
+      SchemaMigration resource = steps.get("vectis-backend");
+      return resource.getStatus() != null && resource.getStatus().activeJob != null
+          && "rehearse".equals(resource.getStatus().activeJob.action)
+          && Boolean.TRUE.equals(resource.getStatus().activeJob.created);
+    });
+    String job = steps.get("vectis-backend").getStatus().activeJob.name;
+
+    operator.close();
+    operator = OperatorRunner.start(operatorClient, OperatorRunner.Settings.defaults());
+    kubelet.release("rehearse");
+    steps.awaitReadyAt("vectis-backend", GOOD);
+
+    assertThat(kubelet.runs("rehearse")).as("one rehearsal, adopted").singleElement()
+        .satisfies(run -> assertThat(run.job()).isEqualTo(job));
+    assertThat(steps.get("vectis-backend").getStatus().lastRehearsal.job).isEqualTo(job);
+    assertThat(kubelet.runs("migrate")).hasSize(1);
+    assertThat(versionRows(db)).containsExactly(GOOD);
+  }
 }
