@@ -3,6 +3,7 @@ package dev.vectis.migrations.api;
 public enum Phase {
   Pending,
   Inspecting,
+  Rehearsing,
   BackingUp,
   Migrating,
   Seeding,

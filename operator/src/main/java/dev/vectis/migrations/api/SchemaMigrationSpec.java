@@ -45,6 +45,10 @@ public class SchemaMigrationSpec {
   @JsonPropertyDescription("The lint rules' severities for the pending revisions.")
   public PolicySpec policy = new PolicySpec();
 
+  @JsonPropertyDescription("Optional: rehearse the pending migration on a scratch database "
+      + "before production (upgrade, back, and again).")
+  public RehearsalSpec rehearsal;
+
   @JsonPropertyDescription("Settings merged into the pods of every Job the operator creates.")
   public PodTemplate podTemplate = new PodTemplate();
 

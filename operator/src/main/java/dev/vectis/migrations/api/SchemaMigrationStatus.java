@@ -43,6 +43,13 @@ public class SchemaMigrationStatus {
   @JsonPropertyDescription("The last seed run.")
   public SeedRecord lastSeed;
 
+  @JsonPropertyDescription("Lint findings of the pending revisions (spec.policy).")
+  public PolicyStatus policy;
+
+  @JsonPropertyDescription("The last plan rehearsed successfully on the scratch database "
+      + "(spec.rehearsal).")
+  public RehearsalRecord lastRehearsal;
+
   @JsonPropertyDescription("Ready, Reconciling and Stalled, as kstatus reads them.")
   public List<Condition> conditions = new ArrayList<>();
 }

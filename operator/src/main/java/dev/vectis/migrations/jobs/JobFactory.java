@@ -1,5 +1,6 @@
 package dev.vectis.migrations.jobs;
 
+import dev.vectis.migrations.ScriptResources;
 import dev.vectis.migrations.Sha256;
 import dev.vectis.migrations.api.PodTemplate;
 import dev.vectis.migrations.api.SchemaMigration;
@@ -8,6 +9,7 @@ import dev.vectis.migrations.database.AdvisoryLock;
 import dev.vectis.migrations.database.BackupScript;
 import dev.vectis.migrations.database.ConnectionSettings;
 import dev.vectis.migrations.database.DatabaseIdentity;
+import dev.vectis.migrations.database.SqlIdentifier;
 import dev.vectis.migrations.plan.Action;
 import dev.vectis.migrations.revision.InspectionScript;
 import io.fabric8.kubernetes.api.model.Container;
@@ -86,6 +88,101 @@ public final class JobFactory {
         String.join(",", migrate.expectedRows()), migrate.image());
     return job(resource, name, "migrate", migrate.image(), command, spec.alembic.workingDir,
         databaseEnvironment(spec, database), List.of(), List.of(), true);
+  }
+
+  /**
+   * The rehearsal (spec.rehearsal): an init container in {@code postgresImage} copies
+   * production's schema (and its version table's rows) into the scratch database after wiping
+   * that one's schemas; then the application's image runs the migration, its reverse back to
+   * production's rows and the migration again there. Production is only read. Both passwords
+   * come from their Secrets through secretKeyRef.
+   */
+  public static Job rehearse(SchemaMigration resource, Action.Rehearse rehearse,
+      DatabaseAccess production, DatabaseAccess scratch, String postgresImage) {
+    SchemaMigrationSpec spec = resource.getSpec();
+    Action.Migrate migrate = rehearse.migrate();
+    String name = jobName(resource, "rehearse", String.join(",", migrate.from()),
+        String.join(",", migrate.expectedRows()) + "\n" + rehearse.plan(), migrate.image());
+
+    List<EnvVar> copyEnv = new ArrayList<>();
+    production.settings().libpqEnvironment().forEach((key, value) ->
+        copyEnv.add(literal(key, value)));
+    copyEnv.add(password("PGPASSWORD", production));
+    scratch.settings().libpqEnvironment().forEach((key, value) -> {
+      if (!key.equals("PGAPPNAME")) {
+        copyEnv.add(literal("SCRATCH_" + key, value));
+      }
+    });
+    copyEnv.add(password("SCRATCH_PGPASSWORD", scratch));
+    String schema = production.versionTableSchema() == null ? "public"
+        : production.versionTableSchema();
+    copyEnv.add(literal("VERSION_TABLE", SqlIdentifier.of("schema", schema).quoted() + "."
+        + SqlIdentifier.of("spec.alembic.versionTable", spec.alembic.versionTable).quoted()));
+    copyEnv.add(literal("COPY_VERSION_ROWS", migrate.from().isEmpty() ? "0" : "1"));
+    copyEnv.add(literal("HOME", "/tmp"));
+    Container copy = new ContainerBuilder()
+        .withName("copy-schema")
+        .withImage(postgresImage)
+        .withCommand("sh", "-c", ScriptResources.read(JobFactory.class, "rehearse_copy.sh"),
+            "rehearse_copy.sh")
+        .withEnv(copyEnv)
+        .withVolumeMounts(new VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build())
+        .withSecurityContext(restricted())
+        .build();
+    Long postgresUser = postgresUser(postgresImage);
+    if (postgresUser != null) {
+      copy.getSecurityContext().setRunAsUser(postgresUser);
+    }
+    if (spec.podTemplate != null && spec.podTemplate.resources != null) {
+      copy.setResources(spec.podTemplate.resources);
+    }
+
+    List<String> command = new ArrayList<>(List.of(spec.alembic.python, "-c",
+        ScriptResources.read(JobFactory.class, "rehearse.py"),
+        rehearsalSteps(spec, migrate)));
+    command.addAll(spec.alembic.command);
+    Job job = job(resource, name, "rehearse", migrate.image(), command, spec.alembic.workingDir,
+        databaseEnvironment(spec, scratch), List.of(), List.of(), true);
+    job.getSpec().getTemplate().getSpec().setInitContainers(List.of(copy));
+    return job;
+  }
+
+  /**
+   * The rehearsal's Alembic runs, as JSON: the migration, its reverse back to the rows it
+   * starts from, and the migration again. Several rows cannot be named to Alembic as one
+   * revision to go back to: then only the migration is rehearsed (the output says so).
+   */
+  static String rehearsalSteps(SchemaMigrationSpec spec, Action.Migrate migrate) {
+    List<List<Object>> steps = new ArrayList<>();
+    List<String> forward = List.of("-c", spec.alembic.config, migrate.direction(),
+        migrate.alembicTarget());
+    steps.add(List.of(migrate.direction() + " " + migrate.alembicTarget(), forward));
+    if (migrate.from().size() <= 1) {
+      String back = migrate.from().isEmpty() ? "base" : migrate.from().get(0);
+      String reverse = migrate.upgrade() ? "downgrade" : "upgrade";
+      steps.add(List.of(reverse + " " + back, List.of("-c", spec.alembic.config, reverse, back)));
+      steps.add(List.of(migrate.direction() + " " + migrate.alembicTarget(), forward));
+    }
+    try {
+      return new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(steps);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static EnvVar password(String name, DatabaseAccess database) {
+    return new EnvVarBuilder().withName(name).withNewValueFrom().withNewSecretKeyRef()
+        .withName(database.secretName()).withKey(database.passwordKey()).endSecretKeyRef()
+        .endValueFrom().build();
+  }
+
+  private static io.fabric8.kubernetes.api.model.SecurityContext restricted() {
+    return new io.fabric8.kubernetes.api.model.SecurityContextBuilder()
+        .withAllowPrivilegeEscalation(false)
+        .withReadOnlyRootFilesystem(true)
+        .withRunAsNonRoot(true)
+        .withNewCapabilities().withDrop("ALL").endCapabilities()
+        .build();
   }
 
   public static Job seed(SchemaMigration resource, Action.Seed seed, DatabaseAccess database) {
@@ -214,9 +311,7 @@ public final class JobFactory {
       DatabaseAccess database) {
     List<EnvVar> env = new ArrayList<>();
     database.settings().libpqEnvironment().forEach((key, value) -> env.add(literal(key, value)));
-    env.add(new EnvVarBuilder().withName("PGPASSWORD").withNewValueFrom().withNewSecretKeyRef()
-        .withName(database.secretName()).withKey(database.passwordKey()).endSecretKeyRef()
-        .endValueFrom().build());
+    env.add(password("PGPASSWORD", database));
     env.add(literal(spec.database.urlEnv, database.settings().sqlAlchemyUrl(
         spec.database.urlScheme)));
     return env;

@@ -41,8 +41,11 @@ import java.util.stream.Stream;
 public final class InspectionCache {
   /** Names the directory of the cache, or {@code off}. */
   public static final String ENVIRONMENT_VARIABLE = "SCHEMA_MIGRATION_GRAPH_CACHE";
-  /** Bumped when the key or the entry's format changes. */
-  private static final String FORMAT = "inspection-cache 1";
+  /**
+   * Bumped when the key or the entry's format changes (2: the document carries the captured
+   * operations, which the policy lints; an entry without them is not used).
+   */
+  private static final String FORMAT = "inspection-cache 2";
   private static final Pattern INTERPOLATION = Pattern.compile("%\\(([^)]*)\\)s");
   private static final Pattern SPACE_COMMA = Pattern.compile(", *| +");
 

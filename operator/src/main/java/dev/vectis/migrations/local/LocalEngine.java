@@ -72,6 +72,9 @@ public final class LocalEngine {
   private final Path alembicDir;
   private final Path seedDir;
   private Inspection inspection = Inspection.unknown();
+  /** spec.rehearsal was set: said once, then ignored (local mode has the rehearse command). */
+  private final boolean rehearsalSkipped;
+
   /** The schema the version table resolved to at the last observation. */
   private String versionTableSchema = "";
 
@@ -86,6 +89,9 @@ public final class LocalEngine {
     this.saved = options.state() == null ? fresh() : options.state().load(spec);
     this.generation = saved.generation;
     this.status = saved.status;
+    // The rehearsal Job needs a cluster; locally, `rehearse` rehearses every revision.
+    this.rehearsalSkipped = spec.rehearsal != null;
+    spec.rehearsal = null;
     this.alembicDir = LocalPaths.alembicDir(options.projectDir(), spec);
     this.seedDir = LocalPaths.resolve(options.projectDir(), spec.seed.workingDir,
         "spec.seed.workingDir");
@@ -167,11 +173,16 @@ public final class LocalEngine {
   }
 
   private Outcome runActions() {
+    if (rehearsalSkipped) {
+      say("==> spec.rehearsal is carried out by the operator; locally, run `rehearse` (this "
+          + "run does not rehearse)");
+    }
     finishInterruptedAction();
     retryFailedAction();
     Decision decision = null;
     for (int i = 0; i < MAX_ACTIONS && !Interruption.requested(); i++) {
       decision = observeAndDecide();
+      sayFindings();
       Action action = decision.action();
       if (action instanceof Action.None) {
         break;
@@ -195,8 +206,7 @@ public final class LocalEngine {
           now());
       recorded.events().forEach(event -> say("    " + event));
       if (recorded.graphOutput() != null) {
-        inspection = new Inspection.Loaded(InspectionScript.parse(recorded.graphOutput())
-            .graph());
+        inspection = loaded(InspectionScript.parse(recorded.graphOutput()));
       }
       save();
     }
@@ -296,12 +306,32 @@ public final class LocalEngine {
     }
   }
 
+  /** A new set of lint findings, from the last decision: said by {@code migrate}. */
+  private List<String> newFindings = List.of();
+
+  /** The lint findings of the pending revisions, once per set, as the operator's Event. */
+  private void sayFindings() {
+    for (String transition : newFindings) {
+      say("==> " + transition.substring(transition.indexOf('/') + 1));
+      if (status.policy != null && status.policy.findings != null) {
+        for (var finding : status.policy.findings) {
+          say("    " + finding.severity + (finding.waived != null ? " (waived: "
+              + finding.waived + ")" : "") + "  " + finding.rule + "  "
+              + (finding.file == null ? "history" : finding.file + (finding.line == null ? ""
+                  : ":" + finding.line)) + "  " + finding.message);
+        }
+      }
+    }
+    newFindings = List.of();
+  }
+
   private Decision observeAndDecide() {
     DatabaseState state = readDatabase();
     Decision decision = Decider.decide(new Observation(generation, spec, status, null,
         inspection, Inspection.unknown(), state));
     List<String> rows = state instanceof DatabaseState.Rows r ? r.rows() : null;
-    StatusWriter.apply(status, decision, generation, rows, now());
+    newFindings = StatusWriter.apply(status, decision, generation, rows, now()).stream()
+        .filter(transition -> transition.startsWith(StatusWriter.POLICY + "/")).toList();
     if (rows == null) {
       status.currentRevision = null; // not read in this run: a saved value may be stale
     }
@@ -325,8 +355,18 @@ public final class LocalEngine {
   private Inspection inspect() {
     InspectionScript.Result result = LocalAlembic.inspect(alembicDir, spec.alembic.config,
         options.python());
-    return result.ok() ? new Inspection.Loaded(result.graph())
-        : new Inspection.Failed(result.error());
+    return result.ok() ? loaded(result) : new Inspection.Failed(result.error());
+  }
+
+  /** The graph with the operations the inspection captured (what the policy lints). */
+  private static Inspection loaded(InspectionScript.Result result) {
+    try {
+      return new Inspection.Loaded(result.graph(),
+          dev.vectis.migrations.policy.RevisionChanges.parse(result.changes()));
+    } catch (IllegalArgumentException e) {
+      return new Inspection.Failed("the inspection's operations cannot be read: "
+          + e.getMessage());
+    }
   }
 
   private ActionResult run(Action action) {

@@ -28,6 +28,15 @@ public sealed interface Action {
     }
   }
 
+  /**
+   * Rehearse {@code migrate} on the scratch database (spec.rehearsal): a schema-only copy of
+   * production, then the migration, its reverse back to {@code migrate.from()}, and the
+   * migration again.
+   *
+   * @param plan the key recorded once it succeeded (status.lastRehearsal.plan)
+   */
+  record Rehearse(Migrate migrate, String plan) implements Action {}
+
   /** Run the seed command at {@code rows}. */
   record Seed(String image, List<String> rows) implements Action {}
 

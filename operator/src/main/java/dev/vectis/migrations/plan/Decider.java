@@ -8,7 +8,14 @@ import dev.vectis.migrations.api.SchemaMigrationSpec;
 import dev.vectis.migrations.api.SchemaMigrationStatus;
 import dev.vectis.migrations.api.SeedRecord;
 import dev.vectis.migrations.api.SeedWhen;
+import dev.vectis.migrations.Sha256;
+import dev.vectis.migrations.api.RuleSeverity;
 import dev.vectis.migrations.plan.Decision.State;
+import dev.vectis.migrations.policy.Finding;
+import dev.vectis.migrations.policy.Linter;
+import dev.vectis.migrations.policy.RevisionChanges;
+import dev.vectis.migrations.policy.Rule;
+import dev.vectis.migrations.policy.Severities;
 import dev.vectis.migrations.revision.AlembicCommands;
 import dev.vectis.migrations.revision.AlembicError;
 import dev.vectis.migrations.revision.MigrationPlan;
@@ -17,7 +24,9 @@ import dev.vectis.migrations.revision.RevisionGraph;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -61,7 +70,8 @@ public final class Decider {
       return stalled(Reason.InspectionFailed, "cannot read the revision graph of "
           + spec.image + ": " + failed.error(), null, List.of(), null);
     }
-    RevisionGraph specGraph = ((Inspection.Loaded) observation.specImage()).graph();
+    Inspection.Loaded specLoaded = (Inspection.Loaded) observation.specImage();
+    RevisionGraph specGraph = specLoaded.graph();
     List<String> heads = specGraph.realHeads();
 
     String target = alembicTarget(observation);
@@ -80,8 +90,8 @@ public final class Decider {
       return refused(error, spec.image, heads);
     }
     String resolved = resolvedTarget(observation, planned);
-    return next(observation, specGraph, spec.image, rows, planned, alembicArgument(observation,
-        planned), resolved, heads);
+    return next(observation, specGraph, specLoaded.changes(), spec.image, rows, planned,
+        alembicArgument(observation, planned), resolved, heads);
   }
 
   // ------------------------------------------------------------------ the path to the target
@@ -112,26 +122,55 @@ public final class Decider {
     }
   }
 
-  private static Decision next(Observation observation, RevisionGraph graph, String image,
-      List<String> rows, Planned planned, String alembicArgument, String resolved,
-      List<String> heads) {
+  private static Decision next(Observation observation, RevisionGraph graph,
+      Map<String, RevisionChanges> changes, String image, List<String> rows, Planned planned,
+      String alembicArgument, String resolved, List<String> heads) {
     SchemaMigrationSpec spec = observation.spec();
     List<PendingRevision> pending = pending(graph, planned.plan());
+    Linter.Report nothingPending = new Linter.Report(List.of(), List.of());
     if (planned.atTarget()) {
       if (seedDue(spec, observation.status(), rows)) {
         return reconciling(new Action.Seed(image, rows), Phase.Seeding, Reason.Seeding,
-            "running the seed at " + describe(rows), resolved, List.of(), heads);
+            "running the seed at " + describe(rows), resolved, List.of(), heads)
+            .withPolicy(nothingPending);
       }
       return new Decision(Action.none(), State.READY, Phase.Ready, Reason.AtTarget,
-          "the database is at " + describe(rows), resolved, List.of(), heads);
+          "the database is at " + describe(rows), resolved, List.of(), heads)
+          .withPolicy(nothingPending);
     }
     Action.Migrate migrate = new Action.Migrate(planned.upgrade(), alembicArgument, image, rows,
         planned.plan().finalVersionTable(), pending);
+    Linter.Report report;
+    try {
+      report = lint(spec, graph, changes, pending, planned.upgrade());
+    } catch (IllegalArgumentException invalid) {
+      return stalled(Reason.InvalidSpec, invalid.getMessage(), resolved, pending, heads);
+    }
     if (planned.upgrade()) {
+      if (report.blocked()) {
+        return stalled(Reason.PolicyViolation, policyViolation(report), resolved, pending,
+            heads).withPolicy(report);
+      }
+      Decision rehearsal = rehearsal(observation, migrate, resolved, pending, heads);
+      if (rehearsal != null) {
+        return rehearsal.withPolicy(report);
+      }
       return reconciling(migrate, Phase.Migrating, Reason.Migrating, "upgrading "
           + describe(rows) + " to " + describe(planned.plan().finalVersionTable()) + ": "
-          + revisions(pending), resolved, pending, heads);
+          + revisions(pending), resolved, pending, heads).withPolicy(report);
     }
+    return downgrade(observation, graph, image, rows, planned, migrate, resolved, pending,
+        heads, report).withPolicy(report);
+  }
+
+  /**
+   * A downgrade: refused unless allowed, refused when a pending revision cannot be undone,
+   * rehearsed (spec.rehearsal), backed up, then run.
+   */
+  private static Decision downgrade(Observation observation, RevisionGraph graph, String image,
+      List<String> rows, Planned planned, Action.Migrate migrate, String resolved,
+      List<PendingRevision> pending, List<String> heads, Linter.Report report) {
+    SchemaMigrationSpec spec = observation.spec();
     if (!Boolean.TRUE.equals(spec.downgrade.allow)) {
       return stalled(Reason.DowngradeNotAllowed, "target " + spec.targetRevision
           + " is behind the database (at " + describe(rows) + "); reaching it would undo "
@@ -149,6 +188,15 @@ public final class Decider {
       return stalled(Reason.MissingDowngrade, "cannot downgrade: the downgrade() of "
           + String.join(", ", missing) + " is empty while its upgrade() is not; write the "
           + "downgrade or restore a backup instead", resolved, pending, heads);
+    }
+    if (report.blocked()) {
+      // The policy's missing-downgrade also knows a downgrade() that raises: the same refusal.
+      return stalled(Reason.MissingDowngrade, "cannot downgrade: " + policyViolation(report),
+          resolved, pending, heads);
+    }
+    Decision rehearsal = rehearsal(observation, migrate, resolved, pending, heads);
+    if (rehearsal != null) {
+      return rehearsal;
     }
     if (!Boolean.FALSE.equals(spec.backup.beforeDowngrade)
         && !freshBackupOf(observation.status().lastBackup, rows, observation.generation())) {
@@ -209,8 +257,104 @@ public final class Decider {
       return refused(error, applied, heads);
     }
     Planned planned = new Planned(down, false, targetRows);
-    return next(observation, appliedGraph, applied, rows, planned, rollbackTarget,
-        String.join(",", targetRows), heads);
+    return next(observation, appliedGraph,
+        ((Inspection.Loaded) observation.appliedImage()).changes(), applied, rows, planned,
+        rollbackTarget, String.join(",", targetRows), heads);
+  }
+
+  // ------------------------------------------------------------------ guardrails
+
+  /** Findings shown in a message before "+N more". */
+  private static final int MESSAGE_FINDINGS = 1;
+
+  /**
+   * The lint of the revisions the plan runs (issue 13): the defaults with spec.policy.rules
+   * over them. An upgrade runs the pending revisions' upgrade(), so every rule applies. A
+   * downgrade runs their downgrade(): only missing-downgrade judges that (the other rules
+   * judge upgrade() and the history), so only its findings are kept.
+   *
+   * @throws IllegalArgumentException naming spec.policy.rules when a rule or severity is wrong
+   */
+  static Linter.Report lint(SchemaMigrationSpec spec, RevisionGraph graph,
+      Map<String, RevisionChanges> changes, List<PendingRevision> pending, boolean upgrade) {
+    Map<String, String> rules = new LinkedHashMap<>();
+    if (spec.policy != null && spec.policy.rules != null) {
+      for (Map.Entry<String, RuleSeverity> rule : spec.policy.rules.entrySet()) {
+        rules.put(rule.getKey(), rule.getValue() == null ? null : rule.getValue().name());
+      }
+    }
+    Severities severities = Severities.defaults().with(rules, "spec.policy.rules");
+    List<String> checked = pending.stream().map(step -> step.revision).toList();
+    // Files as the inspection names them: relative to spec.alembic.workingDir.
+    Linter.Report report = new Linter(severities, "").lint(graph, changes, checked);
+    if (upgrade) {
+      return report;
+    }
+    return new Linter.Report(report.checked(), report.findings().stream()
+        .filter(finding -> Rule.MISSING_DOWNGRADE.id().equals(finding.rule())).toList());
+  }
+
+  /** The deny findings, the first named in full: rule, revision, file:line, message. */
+  static String policyViolation(Linter.Report report) {
+    List<Finding> denied = report.findings().stream().filter(Finding::blocks).toList();
+    Finding first = denied.get(0);
+    StringBuilder message = new StringBuilder("rule ").append(first.rule());
+    if (first.revision() != null) {
+      message.append(" in revision ").append(first.revision());
+    }
+    message.append(" at ").append(first.location()).append(": ").append(first.message());
+    if (denied.size() > MESSAGE_FINDINGS) {
+      message.append(" (+").append(denied.size() - MESSAGE_FINDINGS).append(" more deny "
+          + "finding").append(denied.size() - MESSAGE_FINDINGS == 1 ? "" : "s")
+          .append(" in status.policy)");
+    }
+    if (first.revision() == null) {
+      message.append(". Fix the history and build a new image, or set spec.policy.rules.")
+          .append(first.rule()).append(": warn");
+    } else {
+      message.append(". Fix the revision and build a new image, waive it there with `# "
+          + "schema-migration: allow ").append(first.rule()).append(" -- <why it is safe>`, "
+          + "or set spec.policy.rules.").append(first.rule()).append(": warn");
+    }
+    return message.toString();
+  }
+
+  /**
+   * The rehearsal of {@code migrate} on the scratch database, when spec.rehearsal asks for one
+   * and this plan has not been rehearsed yet; null when none is due.
+   */
+  private static Decision rehearsal(Observation observation, Action.Migrate migrate,
+      String resolved, List<PendingRevision> pending, List<String> heads) {
+    SchemaMigrationSpec spec = observation.spec();
+    if (spec.rehearsal == null || spec.rehearsal.databaseSecretRef == null) {
+      return null;
+    }
+    String plan = rehearsalPlan(migrate.image(), migrate.direction(), migrate.from(),
+        migrate.expectedRows(), migrate.alembicTarget());
+    SchemaMigrationStatus status = observation.status();
+    if (status.lastRehearsal != null && plan.equals(status.lastRehearsal.plan)) {
+      return null;
+    }
+    if (observation.scratchDatabase() instanceof DatabaseState.Unavailable unavailable) {
+      return new Decision(Action.none(), State.RECONCILING, Phase.Rehearsing,
+          Reason.WaitingForDatabase, "the rehearsal's scratch database cannot be used yet: "
+          + unavailable.message(), resolved, pending, heads);
+    }
+    if (observation.scratchDatabase() instanceof DatabaseState.Unusable unusable) {
+      return stalled(unusable.reason(), unusable.message(), resolved, pending, heads);
+    }
+    return reconciling(new Action.Rehearse(migrate, plan), Phase.Rehearsing, Reason.Rehearsing,
+        "rehearsing alembic " + migrate.direction() + " " + migrate.alembicTarget() + " (and "
+        + "back to " + describe(migrate.from()) + ", and again) on the scratch database "
+        + spec.rehearsal.databaseSecretRef.name + ": " + revisions(pending), resolved,
+        pending, heads);
+  }
+
+  /** The key of a rehearsed plan (status.lastRehearsal.plan). */
+  public static String rehearsalPlan(String image, String direction, List<String> from,
+      List<String> to, String target) {
+    return Sha256.hex(image + "\n" + direction + "\n" + String.join(",", from) + "\n"
+        + String.join(",", to) + "\n" + target).substring(0, 16);
   }
 
   // ------------------------------------------------------------------ targets
@@ -301,7 +445,8 @@ public final class Decider {
       return stalled(Reason.MultipleHeads, "the scripts of " + image + " have several heads ("
           + String.join(", ", heads) + "), so the target is ambiguous: run `alembic merge heads "
           + "-m \"merge_branches\"` in the project and build a new image, or set "
-          + "spec.targetRevision to heads or <label>@head. Alembic: " + message, null,
+          + "spec.targetRevision to heads or <label>@head (the policy's multiple-heads rule "
+          + "denies that unless spec.policy.rules sets it to warn). Alembic: " + message, null,
           List.of(), heads);
     }
     if (message.startsWith("Can't locate revision identified by")) {
@@ -335,6 +480,9 @@ public final class Decider {
           status.heads);
       case "backup" -> reconciling(Action.none(), Phase.BackingUp, Reason.BackingUp,
           "waiting for the backup Job" + job, status.targetRevision, status.pending,
+          status.heads);
+      case "rehearse" -> reconciling(Action.none(), Phase.Rehearsing, Reason.Rehearsing,
+          "waiting for the rehearsal Job" + job, status.targetRevision, status.pending,
           status.heads);
       case "seed" -> reconciling(Action.none(), Phase.Seeding, Reason.Seeding,
           "waiting for the seed Job" + job, status.targetRevision, status.pending, status.heads);

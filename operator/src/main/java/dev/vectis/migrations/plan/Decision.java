@@ -2,6 +2,7 @@ package dev.vectis.migrations.plan;
 
 import dev.vectis.migrations.api.PendingRevision;
 import dev.vectis.migrations.api.Phase;
+import dev.vectis.migrations.policy.Linter;
 import java.util.List;
 
 /**
@@ -12,9 +13,12 @@ import java.util.List;
  *     when it could not be resolved
  * @param pending the revisions still to run, in order
  * @param heads the heads of the spec image's graph, when known
+ * @param policy the lint of the revisions the plan runs; null when this decision did not lint
+ *     (the status keeps what it says), an empty report when nothing is pending
  */
 public record Decision(Action action, State state, Phase phase, Reason reason, String message,
-    String resolvedTarget, List<PendingRevision> pending, List<String> heads) {
+    String resolvedTarget, List<PendingRevision> pending, List<String> heads,
+    Linter.Report policy) {
   public enum State {
     READY,
     RECONCILING,
@@ -24,5 +28,16 @@ public record Decision(Action action, State state, Phase phase, Reason reason, S
   public Decision {
     pending = pending == null ? List.of() : List.copyOf(pending);
     heads = heads == null ? null : List.copyOf(heads);
+  }
+
+  public Decision(Action action, State state, Phase phase, Reason reason, String message,
+      String resolvedTarget, List<PendingRevision> pending, List<String> heads) {
+    this(action, state, phase, reason, message, resolvedTarget, pending, heads, null);
+  }
+
+  /** This decision with the lint report it was made with. */
+  public Decision withPolicy(Linter.Report report) {
+    return new Decision(action, state, phase, reason, message, resolvedTarget, pending, heads,
+        report);
   }
 }

@@ -13,12 +13,23 @@ import dev.vectis.migrations.api.SchemaMigrationStatus;
  * @param appliedImage the graph of {@code status.appliedImage}, when it differs from the spec's
  *     image (a rollback); {@link Inspection.Unknown} otherwise
  * @param database the version table rows, or why they cannot be read
+ * @param scratchDatabase for {@code spec.rehearsal}: {@link DatabaseState.Rows} (any) when its
+ *     Secret can be used, {@link DatabaseState.Unavailable} while it cannot (a missing
+ *     Secret), {@link DatabaseState.Unusable} when a person must act (it is production)
  */
 public record Observation(long generation, SchemaMigrationSpec spec, SchemaMigrationStatus status,
     String runningJobAction, Inspection specImage, Inspection appliedImage,
-    DatabaseState database) {
+    DatabaseState database, DatabaseState scratchDatabase) {
   public Observation {
     status = status == null ? new SchemaMigrationStatus() : status;
     appliedImage = appliedImage == null ? Inspection.unknown() : appliedImage;
+    scratchDatabase = scratchDatabase == null ? new DatabaseState.Rows(java.util.List.of())
+        : scratchDatabase;
+  }
+
+  public Observation(long generation, SchemaMigrationSpec spec, SchemaMigrationStatus status,
+      String runningJobAction, Inspection specImage, Inspection appliedImage,
+      DatabaseState database) {
+    this(generation, spec, status, runningJobAction, specImage, appliedImage, database, null);
   }
 }

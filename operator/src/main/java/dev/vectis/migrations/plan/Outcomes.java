@@ -53,6 +53,7 @@ public final class Outcomes {
     return switch (active.action) {
       case "inspect" -> inspected(status, active, result, generation, now);
       case "backup" -> backedUp(status, active, result, generation, now);
+      case "rehearse" -> rehearsed(status, active, result, generation, now);
       case "seed" -> seeded(status, active, result, after, generation, now);
       default -> migrated(status, active, result, after, generation, now);
     };
@@ -81,6 +82,23 @@ public final class Outcomes {
     }
     return failed(status, Reason.BackupFailed, "the backup " + active.name + " failed"
         + how(result) + ": " + tail(result.output()), generation, now);
+  }
+
+  private static Recorded rehearsed(SchemaMigrationStatus status, ActiveJob active,
+      ActionResult result, long generation, String now) {
+    String what = "alembic " + active.direction + " " + active.target + " from "
+        + Decider.describe(Decider.split(active.from));
+    if (result.succeeded()) {
+      StatusWriter.rehearsed(status, active, now);
+      return new Recorded(List.of("Normal/Rehearsed: " + what + ", back and again ran on the "
+          + "scratch database (" + active.name + ")"), Kind.SUCCEEDED, null);
+    }
+    String step = RehearsalOutput.failedStep(result.output());
+    return failed(status, Reason.RehearsalFailed, "the rehearsal " + active.name + " of "
+        + what + " failed" + how(result) + (step == null ? "" : " at " + step) + ": "
+        + FailureOutput.summary(result.output()) + ". Production was not touched; fix the "
+        + "revision and build a new image (or change spec.retryToken to rehearse again)",
+        generation, now);
   }
 
   private static Recorded seeded(SchemaMigrationStatus status, ActiveJob active,
@@ -154,7 +172,8 @@ public final class Outcomes {
    */
   private static Recorded lost(SchemaMigrationStatus status, ActiveJob active,
       DatabaseState after, long generation, String now) {
-    if ("inspect".equals(active.action) || "backup".equals(active.action)) {
+    if ("inspect".equals(active.action) || "backup".equals(active.action)
+        || "rehearse".equals(active.action)) {
       status.activeJob = null;
       return new Recorded(List.of("Reconciling/JobLost: the " + active.action + " " + active.name
           + " vanished before its result was read; it will run again"), Kind.RUN_AGAIN, null);

@@ -7,6 +7,7 @@ package dev.vectis.migrations.plan;
 public enum Reason {
   // Reconciling: work under way, or a transient fault retried with backoff.
   Inspecting,
+  Rehearsing,
   BackingUp,
   Migrating,
   Seeding,
@@ -26,12 +27,16 @@ public enum Reason {
   DatabaseAuthFailed,
   DatabaseNotFound,
   PermissionDenied,
+  /** A pending revision breaks a deny rule of spec.policy (not waived in the revision). */
+  PolicyViolation,
   // ... because an action failed: kept until the spec changes (or, locally, the next run).
   MigrationFailed,
   BackupFailed,
   SeedFailed,
   InspectionFailed,
   VerificationFailed,
+  /** The rehearsal on the scratch database failed; production was not touched. */
+  RehearsalFailed,
   /** A migration or seed whose Job vanished and whose outcome the database cannot tell. */
   JobLost,
 
@@ -41,7 +46,8 @@ public enum Reason {
   /** A failure of an action that must not be repeated without a person's say. */
   public boolean isFailureOfAnAction() {
     return this == MigrationFailed || this == BackupFailed || this == SeedFailed
-        || this == VerificationFailed || this == InspectionFailed || this == JobLost;
+        || this == VerificationFailed || this == InspectionFailed || this == JobLost
+        || this == RehearsalFailed;
   }
 
   /** The reason written in a status, or null for one this version does not know. */

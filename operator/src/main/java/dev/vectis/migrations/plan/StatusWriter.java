@@ -4,12 +4,17 @@ import dev.vectis.migrations.api.ActiveJob;
 import dev.vectis.migrations.api.BackupRecord;
 import dev.vectis.migrations.api.MigrationRecord;
 import dev.vectis.migrations.api.Phase;
+import dev.vectis.migrations.api.PolicyFinding;
+import dev.vectis.migrations.api.PolicyStatus;
+import dev.vectis.migrations.api.RehearsalRecord;
 import dev.vectis.migrations.api.SchemaMigrationStatus;
 import dev.vectis.migrations.api.SeedRecord;
 import dev.vectis.migrations.plan.Decision.State;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * How decisions and the results of actions change the status: kstatus conditions
@@ -21,6 +26,10 @@ public final class StatusWriter {
   public static final String READY = "Ready";
   public static final String RECONCILING = "Reconciling";
   public static final String STALLED = "Stalled";
+  /** The transition type of a new set of lint findings (an Event of type Warning). */
+  public static final String POLICY = "Policy";
+  /** Findings kept in status.policy.findings; status.policy.total counts them all. */
+  public static final int MAX_FINDINGS = 20;
 
   private StatusWriter() {}
 
@@ -42,8 +51,92 @@ public final class StatusWriter {
     if (decision.heads() != null) {
       status.heads = new ArrayList<>(decision.heads());
     }
-    return setConditions(status, decision.state(), decision.reason(), decision.message(),
-        generation, now);
+    List<String> transitions = new ArrayList<>();
+    if (decision.policy() != null) {
+      policy(status, decision.policy()).ifPresent(transitions::add);
+    }
+    transitions.addAll(setConditions(status, decision.state(), decision.reason(),
+        decision.message(), generation, now));
+    return transitions;
+  }
+
+  /**
+   * Writes the lint findings (at most {@value #MAX_FINDINGS}, deny first); a set of findings
+   * different from the one before is worth one Event, however often it is decided again.
+   */
+  static java.util.Optional<String> policy(SchemaMigrationStatus status,
+      dev.vectis.migrations.policy.Linter.Report report) {
+    List<dev.vectis.migrations.policy.Finding> all = report.findings().stream()
+        .sorted(Comparator.comparing((dev.vectis.migrations.policy.Finding f) -> !f.blocks()))
+        .toList();
+    if (all.isEmpty()) {
+      status.policy = null;
+      return java.util.Optional.empty();
+    }
+    PolicyStatus policy = new PolicyStatus();
+    policy.findings = new ArrayList<>();
+    for (var finding : all.subList(0, Math.min(MAX_FINDINGS, all.size()))) {
+      PolicyFinding written = new PolicyFinding();
+      written.rule = finding.rule();
+      written.severity = finding.severity();
+      written.revision = finding.revision();
+      written.file = finding.file();
+      written.line = finding.line();
+      written.message = finding.message();
+      written.waived = finding.waived();
+      policy.findings.add(written);
+    }
+    policy.total = all.size();
+    policy.denied = (int) all.stream().filter(dev.vectis.migrations.policy.Finding::blocks)
+        .count();
+    policy.checked = new ArrayList<>(report.checked());
+    boolean same = status.policy != null && Objects.equals(status.policy.total, policy.total)
+        && sameFindings(status.policy.findings, policy.findings);
+    status.policy = policy;
+    if (same) {
+      return java.util.Optional.empty();
+    }
+    var first = all.get(0);
+    long warned = all.stream().filter(f -> !f.blocks() && f.waived() == null).count();
+    long waived = all.stream().filter(f -> f.waived() != null).count();
+    return java.util.Optional.of(POLICY + "/PolicyFindings: " + all.size() + " lint finding"
+        + (all.size() == 1 ? "" : "s") + " in the pending revisions (" + policy.denied
+        + " deny, " + warned + " warn, " + waived + " waived): " + first.rule() + " ("
+        + first.severity() + (first.waived() != null ? ", waived" : "") + ") at "
+        + first.location() + ": " + first.message()
+        + (all.size() > 1 ? " (+" + (all.size() - 1) + " more in status.policy)" : ""));
+  }
+
+  private static boolean sameFindings(List<PolicyFinding> a, List<PolicyFinding> b) {
+    if (a == null || a.size() != b.size()) {
+      return false;
+    }
+    for (int i = 0; i < a.size(); i++) {
+      PolicyFinding x = a.get(i);
+      PolicyFinding y = b.get(i);
+      if (!Objects.equals(x.rule, y.rule) || !Objects.equals(x.severity, y.severity)
+          || !Objects.equals(x.revision, y.revision) || !Objects.equals(x.file, y.file)
+          || !Objects.equals(x.line, y.line) || !Objects.equals(x.message, y.message)
+          || !Objects.equals(x.waived, y.waived)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** A rehearsal succeeded: its plan is not rehearsed again. */
+  public static void rehearsed(SchemaMigrationStatus status, ActiveJob active, String now) {
+    RehearsalRecord record = new RehearsalRecord();
+    record.plan = Decider.rehearsalPlan(active.image, active.direction,
+        Decider.split(active.from), Decider.split(active.to), active.target);
+    record.image = active.image;
+    record.direction = active.direction;
+    record.from = active.from;
+    record.to = active.to;
+    record.job = active.name;
+    record.completedAt = now;
+    status.lastRehearsal = record;
+    status.activeJob = null;
   }
 
   /** An action's failure: Stalled with the reason, kept until the generation changes. */
@@ -84,6 +177,14 @@ public final class StatusWriter {
       active.from = String.join(",", backUp.rows());
     } else if (action instanceof Action.Migrate migrate) {
       active.action = "migrate";
+      active.image = migrate.image();
+      active.from = String.join(",", migrate.from());
+      active.to = String.join(",", migrate.expectedRows());
+      active.direction = migrate.direction();
+      active.target = migrate.alembicTarget();
+    } else if (action instanceof Action.Rehearse rehearse) {
+      Action.Migrate migrate = rehearse.migrate();
+      active.action = "rehearse";
       active.image = migrate.image();
       active.from = String.join(",", migrate.from());
       active.to = String.join(",", migrate.expectedRows());

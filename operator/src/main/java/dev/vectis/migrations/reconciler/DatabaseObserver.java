@@ -58,6 +58,58 @@ public class DatabaseObserver implements AutoCloseable {
     }
   }
 
+  /**
+   * The rehearsal's scratch database (spec.rehearsal): how its Job reaches it, or why it
+   * cannot. Not connected to here: the rehearsal Job is the first to use it.
+   *
+   * @param state Rows (empty) when usable; Unavailable while its Secret is missing or
+   *     incomplete; Unusable (InvalidSpec) when it is production's own database
+   */
+  public record Scratch(DatabaseState state, JobFactory.DatabaseAccess access) {}
+
+  /** The rehearsal's scratch database, or null when the spec asks for no rehearsal. */
+  public static Scratch scratch(SchemaMigration resource, Function<String, Secret> secrets,
+      JobFactory.DatabaseAccess production) {
+    SchemaMigrationSpec spec = resource.getSpec();
+    if (spec.rehearsal == null || spec.rehearsal.databaseSecretRef == null
+        || spec.rehearsal.databaseSecretRef.name == null) {
+      return null;
+    }
+    String name = spec.rehearsal.databaseSecretRef.name;
+    Secret secret = secrets.apply(name);
+    if (secret == null) {
+      return new Scratch(new DatabaseState.Unavailable("spec.rehearsal.databaseSecretRef: "
+          + "Secret " + name + " not found in namespace "
+          + resource.getMetadata().getNamespace()), null);
+    }
+    dev.vectis.migrations.api.DatabaseSpec scratchSpec =
+        new dev.vectis.migrations.api.DatabaseSpec();
+    scratchSpec.secretRef = spec.rehearsal.databaseSecretRef;
+    scratchSpec.sslMode = spec.database == null ? null : spec.database.sslMode;
+    Map<String, String> data = decode(secret);
+    ConnectionSettings settings;
+    String passwordKey;
+    try {
+      settings = SecretConnection.from(scratchSpec, name, data);
+      passwordKey = SecretConnection.passwordKey(scratchSpec, name, data);
+    } catch (DatabaseConfigException e) {
+      return new Scratch(new DatabaseState.Unavailable("spec.rehearsal.databaseSecretRef: "
+          + e.getMessage()), null);
+    }
+    if (production != null && settings.host().equalsIgnoreCase(production.settings().host())
+        && settings.port() == production.settings().port()
+        && settings.database().equals(production.settings().database())) {
+      return new Scratch(new DatabaseState.Unusable(
+          dev.vectis.migrations.plan.Reason.InvalidSpec, "spec.rehearsal.databaseSecretRef: "
+          + "Secret " + name + " names production's own database (" + settings.database()
+          + " on " + settings.host() + ":" + settings.port() + "); the rehearsal wipes its "
+          + "scratch database, so it must be another one"), null);
+    }
+    return new Scratch(new DatabaseState.Rows(java.util.List.of()),
+        new JobFactory.DatabaseAccess(settings, name, passwordKey,
+            production == null ? null : production.versionTableSchema()));
+  }
+
   /** @param secrets the Secrets of the resource's namespace by name (null when absent) */
   public Observed observe(SchemaMigration resource, Function<String, Secret> secrets) {
     SchemaMigrationSpec spec = resource.getSpec();

@@ -33,7 +33,9 @@ final class Events {
       String type = transition.substring(0, slash);
       String reason = transition.substring(slash + 1, colon);
       String message = transition.substring(colon + 2);
-      String eventType = type.equals("Stalled") ? "Warning" : "Normal";
+      // Stalled needs a person; new lint findings (Policy/...) are worth a look.
+      String eventType = type.equals("Stalled") || type.equals("Policy") ? "Warning"
+          : "Normal";
       LOG.info("{}/{}: {} {}: {}", resource.getMetadata().getNamespace(),
           resource.getMetadata().getName(), type, reason, message);
       try {

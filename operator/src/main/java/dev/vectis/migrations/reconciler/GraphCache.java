@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.vectis.migrations.Sha256;
 import dev.vectis.migrations.api.SchemaMigration;
 import dev.vectis.migrations.plan.Inspection;
+import dev.vectis.migrations.policy.RevisionChanges;
 import dev.vectis.migrations.revision.InspectionScript;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
@@ -69,8 +70,14 @@ public final class GraphCache {
     if (encoded == null) {
       return Inspection.unknown();
     }
-    return parsed.get(Sha256.hex(encoded), key -> parse(encoded));
+    Inspection inspection = parsed.get(Sha256.hex(encoded), key -> parse(encoded));
+    // Stored before the inspection captured operations: the policy could not lint them, so
+    // the image is inspected again (its new document replaces this one).
+    return inspection == STALE ? Inspection.unknown() : inspection;
   }
+
+  /** What a cached document from before the capture of operations parses to (by identity). */
+  private static final Inspection STALE = new Inspection.Failed("stored without operations");
 
   /**
    * The ConfigMap holding an inspection's result. A graph too large to store is stored as a
@@ -78,7 +85,17 @@ public final class GraphCache {
    */
   public static ConfigMap toConfigMap(SchemaMigration resource, String image,
       String inspectionOutput, Instant now) {
-    byte[] compressed = gzip(lastJsonLine(inspectionOutput));
+    String document = lastJsonLine(inspectionOutput);
+    byte[] compressed = gzip(document);
+    if (compressed.length > MAX_COMPRESSED_BYTES) {
+      // The captured operations are the bulk of a large document: without them the graph
+      // still fits. The policy then says, per pending revision, that it was not checked
+      // (raw-sql), rather than the image being inspected again and again.
+      String withoutChanges = withoutChanges(document, compressed.length);
+      if (withoutChanges != null) {
+        compressed = gzip(withoutChanges);
+      }
+    }
     if (compressed.length > MAX_COMPRESSED_BYTES) {
       String error = "the revision graph of " + image + " is " + compressed.length / 1024
           + " KiB compressed, over the " + MAX_COMPRESSED_BYTES / 1024 + " KiB a cache "
@@ -174,8 +191,38 @@ public final class GraphCache {
           + "ConfigMap to inspect the image again");
     }
     InspectionScript.Result result = InspectionScript.parse(document);
-    return result.ok() ? new Inspection.Loaded(result.graph())
-        : new Inspection.Failed(result.error());
+    if (!result.ok()) {
+      return new Inspection.Failed(result.error());
+    }
+    if (result.changes() == null) {
+      return STALE;
+    }
+    try {
+      return new Inspection.Loaded(result.graph(), RevisionChanges.parse(result.changes()));
+    } catch (IllegalArgumentException e) {
+      return new Inspection.Failed("the cached inspection's operations cannot be read ("
+          + e.getMessage() + "); delete the ConfigMap to inspect the image again");
+    }
+  }
+
+  /** The document with empty {@code changes} and a note why, or null when it has none. */
+  private static String withoutChanges(String document, int compressedBytes) {
+    try {
+      com.fasterxml.jackson.databind.ObjectMapper json =
+          new com.fasterxml.jackson.databind.ObjectMapper();
+      com.fasterxml.jackson.databind.JsonNode tree = json.readTree(document);
+      if (!(tree instanceof com.fasterxml.jackson.databind.node.ObjectNode object)
+          || !object.has("changes")) {
+        return null;
+      }
+      object.putObject("changes");
+      object.put("changes_omitted", "the captured operations made the document "
+          + compressedBytes / 1024 + " KiB compressed, over the " + MAX_COMPRESSED_BYTES / 1024
+          + " KiB a cache ConfigMap can hold");
+      return json.writeValueAsString(object);
+    } catch (java.io.IOException e) {
+      return null;
+    }
   }
 
   private static String lastJsonLine(String output) {

@@ -43,6 +43,18 @@ final class JobResults {
     if (failed != null && "DeadlineExceeded".equals(failed.getReason())) {
       return new ActionResult(ActionResult.Ending.DEADLINE_EXCEEDED, -1, log, null);
     }
+    ContainerStatus failedInit = failedInitContainer(pod);
+    if (failedInit != null) {
+      // The rehearsal's schema copy runs first; when it fails, the main container never ran
+      // and the story is in the init container's log.
+      ContainerStateTerminated initEnd = failedInit.getState().getTerminated();
+      String initLog = masker.mask(log(client, job, pod, failedInit.getName()));
+      if ("OOMKilled".equals(initEnd.getReason())) {
+        return new ActionResult(ActionResult.Ending.OUT_OF_MEMORY, -1, initLog, null);
+      }
+      return ActionResult.exited(initEnd.getExitCode() == null || initEnd.getExitCode() == 0
+          ? 1 : initEnd.getExitCode(), initLog);
+    }
     if (terminated != null && "OOMKilled".equals(terminated.getReason())) {
       return new ActionResult(ActionResult.Ending.OUT_OF_MEMORY, -1, log, null);
     }
@@ -61,17 +73,39 @@ final class JobResults {
   }
 
   private static String log(KubernetesClient client, Job job, Pod pod) {
+    return log(client, job, pod, null);
+  }
+
+  private static String log(KubernetesClient client, Job job, Pod pod, String container) {
     if (pod == null) {
       return "";
     }
     try {
-      String log = client.pods().inNamespace(job.getMetadata().getNamespace())
-          .withName(pod.getMetadata().getName()).getLog();
+      var podResource = client.pods().inNamespace(job.getMetadata().getNamespace())
+          .withName(pod.getMetadata().getName());
+      String log = container == null ? podResource.getLog()
+          : podResource.inContainer(container).getLog();
       return log == null ? "" : log;
     } catch (KubernetesClientException e) {
       return "(the log of pod " + pod.getMetadata().getName() + " cannot be read: "
           + e.getMessage() + ")";
     }
+  }
+
+  /** An init container that ended with an error (the main container then never ran). */
+  private static ContainerStatus failedInitContainer(Pod pod) {
+    if (pod == null || pod.getStatus() == null
+        || pod.getStatus().getInitContainerStatuses() == null) {
+      return null;
+    }
+    for (ContainerStatus container : pod.getStatus().getInitContainerStatuses()) {
+      ContainerStateTerminated end = container.getState() == null ? null
+          : container.getState().getTerminated();
+      if (end != null && (end.getExitCode() == null || end.getExitCode() != 0)) {
+        return container;
+      }
+    }
+    return null;
   }
 
   private static ContainerStateTerminated terminated(Pod pod) {

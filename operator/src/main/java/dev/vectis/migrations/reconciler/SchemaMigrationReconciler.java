@@ -153,6 +153,8 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
 
     DatabaseObserver.Observed database = databases.observe(resource,
         name -> secrets.get(new ResourceID(name, namespace)).orElse(null));
+    DatabaseObserver.Scratch scratch = DatabaseObserver.scratch(resource,
+        name -> secrets.get(new ResourceID(name, namespace)).orElse(null), database.access());
     String runningJob = null;
     if (status.activeJob != null) {
       boolean created = Boolean.TRUE.equals(status.activeJob.created);
@@ -171,7 +173,7 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
         status.activeJob.created = true;
       } else {
         Outcomes.Recorded finished = recordFinishedJob(client, resource, job, stored, database,
-            generation, effects);
+            scratch, generation, effects);
         effects.transitions.addAll(finished.events());
         if (finished.kind() == Outcomes.Kind.RUN_AGAIN) {
           client.batch().v1().jobs().inNamespace(namespace).resource(job)
@@ -187,13 +189,14 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
     Inspection appliedImage = applied == null || applied.equals(resource.getSpec().image)
         ? Inspection.unknown() : graphs.get(stored, applied);
     Decision decision = Decider.decide(new Observation(generation, resource.getSpec(), status,
-        runningJob, specImage, appliedImage, database.state()));
+        runningJob, specImage, appliedImage, database.state(),
+        scratch == null ? null : scratch.state()));
     List<String> rows = database.state() instanceof DatabaseState.Rows r ? r.rows() : null;
     effects.transitions.addAll(StatusWriter.apply(status, decision, generation, rows, now()));
 
     Action action = decision.action();
     if (!(action instanceof Action.None)) {
-      return createJob(context, resource, action, database, effects);
+      return createJob(context, resource, action, database, scratch, effects);
     }
     if (!Serialization.asJson(status).equals(statusBefore)) {
       writeStatus(context, resource, effects);
@@ -217,11 +220,11 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
 
   private UpdateControl<SchemaMigration> createJob(Context<SchemaMigration> context,
       SchemaMigration resource, Action action, DatabaseObserver.Observed database,
-      Effects effects) {
+      DatabaseObserver.Scratch scratch, Effects effects) {
     KubernetesClient client = context.getClient();
     SchemaMigrationStatus status = resource.getStatus();
     String namespace = namespace(resource);
-    Job job = jobFor(resource, action, database);
+    Job job = jobFor(resource, action, database, scratch);
     if (job == null) {
       writeStatus(context, resource, effects);
       return UpdateControl.<SchemaMigration>noUpdate().rescheduleAfter(DATABASE_RETRY);
@@ -323,10 +326,21 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
   /** Records a finished Job: what it means is decided by {@link Outcomes}, as in local mode. */
   private Outcomes.Recorded recordFinishedJob(KubernetesClient client,
       SchemaMigration resource, Job job, List<ConfigMap> stored,
-      DatabaseObserver.Observed database, long generation, Effects effects) {
+      DatabaseObserver.Observed database, DatabaseObserver.Scratch scratch, long generation,
+      Effects effects) {
     SchemaMigrationStatus status = resource.getStatus();
     ActiveJob active = status.activeJob;
-    ActionResult result = JobResults.of(client, job, database.masker(),
+    SecretMasker masker = database.masker();
+    if ("rehearse".equals(active.action) && scratch != null && scratch.access() != null) {
+      // The rehearsal's log may hold either database's password (a driver's message).
+      List<String> passwords = new ArrayList<>();
+      passwords.add(scratch.access().settings().password());
+      if (database.access() != null) {
+        passwords.add(database.access().settings().password());
+      }
+      masker = SecretMasker.hiding(passwords);
+    }
+    ActionResult result = JobResults.of(client, job, masker,
         path -> JobFactory.backupLocation(resource, database.access(), path));
     Outcomes.Recorded recorded = Outcomes.finished(status, result, database.state(), generation,
         now());
@@ -362,16 +376,22 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
   }
 
   private Job jobFor(SchemaMigration resource, Action action,
-      DatabaseObserver.Observed database) {
+      DatabaseObserver.Observed database, DatabaseObserver.Scratch scratch) {
     if (action instanceof Action.Inspect inspect) {
       return JobFactory.inspect(resource, inspect.image());
     }
     if (database.access() == null) {
       return null;
     }
+    String postgresImage = resource.getSpec().backup.image != null
+        ? resource.getSpec().backup.image : "postgres:" + database.serverMajor() + "-alpine";
+    if (action instanceof Action.Rehearse rehearse) {
+      return scratch == null || scratch.access() == null ? null
+          : JobFactory.rehearse(resource, rehearse, database.access(), scratch.access(),
+              postgresImage);
+    }
     if (action instanceof Action.BackUp backUp) {
-      String image = resource.getSpec().backup.image != null ? resource.getSpec().backup.image
-          : "postgres:" + database.serverMajor() + "-alpine";
+      String image = postgresImage;
       return JobFactory.backup(resource, backUp, database.access(), image,
           JobFactory.backupClaim(resource));
     }

@@ -47,7 +47,7 @@ class ExamplesValidationTest {
   void thereIsAnExampleForEachCommonUse() throws IOException {
     assertThat(examples().map(p -> p.getFileName().toString())).contains(
         "track-head.yaml", "pinned-revision.yaml", "downgrade-with-backup.yaml",
-        "cnpg-cluster.yaml", "with-seed.yaml");
+        "cnpg-cluster.yaml", "with-seed.yaml", "with-guardrails.yaml");
   }
 
   @Test
@@ -114,6 +114,12 @@ class ExamplesValidationTest {
         Arguments.of("misspelt field", "image: app:1\ntargetRevison: head",
             "database: {secretRef: {name: db}}",
             "$.spec: property 'targetRevison' is not defined in the schema"),
+        Arguments.of("rehearsal without its Secret", "image: app:1\nrehearsal: {}",
+            "database: {secretRef: {name: db}}",
+            "$.spec.rehearsal: required property 'databaseSecretRef' not found"),
+        Arguments.of("unknown rule severity", "image: app:1\npolicy: {rules: {raw-sql: "
+            + "error}}", "database: {secretRef: {name: db}}",
+            "$.spec.policy.rules.raw-sql: does not have a value in the enumeration"),
         Arguments.of("PVC name not DNS-1123", "image: app:1\nbackup: {persistentVolumeClaim: "
             + "'../etc'}", "database: {secretRef: {name: db}}",
             "$.spec.backup.persistentVolumeClaim: does not match the regex pattern"));

@@ -155,7 +155,13 @@ class LocalModeTest {
         "alembic merge heads -m \"merge_branches\"");
     assertThat(db.tableExists("alembic_version")).isFalse();
 
-    assertThat(local("migrate", db, resource("heads"), project)).isZero();
+    // Both heads on purpose: the policy's multiple-heads rule (deny by default, as in `lint`)
+    // refuses it until the spec says the branches are meant.
+    assertThat(local("migrate", db, resource("heads"), project)).isEqualTo(1);
+    assertThat(printed).contains("Stalled (PolicyViolation): rule multiple-heads at ");
+    assertThat(db.tableExists("alembic_version")).isFalse();
+    assertThat(local("migrate", db, resource("heads",
+        "policy: {rules: {multiple-heads: warn}}"), project)).isZero();
     assertThat(versionRows(db)).containsExactlyInAnyOrder("a3e2f1b8c9d4", "b7c4e9a1d2f3");
   }
 
@@ -199,6 +205,42 @@ class LocalModeTest {
         .isFalse();
     assertThat(db.tableExists("orders")).isFalse();
     assertThat(printed).doesNotContain(":" + db.password() + "@");
+  }
+
+  @Test
+  void theSamePolicyAsTheOperatorStopsAndReportsLocally(TestDatabase db) throws IOException,
+      SQLException {
+    Path project = copyOfVectis(List.of());
+    Files.writeString(project.resolve("vectis/backend/alembic/versions/d1d1d1d1d1d1_code.py"), """
+        \"\"\"orders_channel_code\"\"\"
+        import sqlalchemy as sa
+        from alembic import op
+
+        revision = "d1d1d1d1d1d1"
+        down_revision = "5731d674e022"
+        branch_labels = None
+        depends_on = None
+
+
+        def upgrade():
+            op.add_column("orders", sa.Column("channel_code", sa.String(16), nullable=False))
+
+
+        def downgrade():
+            op.drop_column("orders", "channel_code")
+        """);
+    assertThat(local("migrate", db, resource("head"), project)).isEqualTo(1);
+    assertThat(printed).contains("Stalled (PolicyViolation): rule not-null-without-default in "
+        + "revision d1d1d1d1d1d1 at alembic/versions/d1d1d1d1d1d1_code.py:12");
+    assertThat(db.tableExists("alembic_version")).as("nothing ran").isFalse();
+
+    assertThat(local("migrate", db, resource("head",
+        "policy: {rules: {not-null-without-default: warn}}"), project)).isZero();
+    assertThat(printed).contains("PolicyFindings: 1 lint finding in the pending revisions (0 "
+        + "deny, 1 warn, 0 waived)", "warn  not-null-without-default  "
+        + "alembic/versions/d1d1d1d1d1d1_code.py:12  column orders.channel_code is added");
+    assertThat(db.column("SELECT version_num FROM alembic_version"))
+        .containsExactly("d1d1d1d1d1d1");
   }
 
   @Test

@@ -231,4 +231,78 @@ class JobFactoryTest {
       assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
     });
   }
+
+  private static final String SCRATCH_PASSWORD = "scr4tch-only!";
+  private static final JobFactory.DatabaseAccess SCRATCH = new JobFactory.DatabaseAccess(
+      new ConnectionSettings("scratch-db-rw", 5432, "scratch", "rehearser", SCRATCH_PASSWORD,
+          SslMode.REQUIRE), "vectis-db-scratch", "password", "public");
+
+  @Test
+  void theRehearsalCopiesProductionsSchemaThenRunsThereAndBackAndAgainOnScratch()
+      throws Exception {
+    SchemaMigration resource = resource("vectis-backend");
+    Action.Rehearse rehearse = new Action.Rehearse(MIGRATE, "0123456789abcdef");
+    Job job = JobFactory.rehearse(resource, rehearse, DATABASE, SCRATCH, "postgres:16-alpine");
+    String yaml = Serialization.asYaml(job);
+    assertThat(yaml).as("no password anywhere in the Job").doesNotContain(PASSWORD,
+        SCRATCH_PASSWORD);
+    assertThat(job.getMetadata().getName()).matches("vectis-backend-rehearse-[0-9a-f]{10}")
+        .isEqualTo(JobFactory.rehearse(resource("vectis-backend"), rehearse, DATABASE, SCRATCH,
+            "postgres:16-alpine").getMetadata().getName());
+    assertThat(job.getSpec().getBackoffLimit()).isZero();
+    assertThat(job.getMetadata().getLabels()).containsEntry(JobFactory.ACTION_LABEL, "rehearse");
+
+    PodSpec pod = job.getSpec().getTemplate().getSpec();
+    assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+    assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+    Container copy = pod.getInitContainers().get(0);
+    Container rehearsal = pod.getContainers().get(0);
+    for (Container container : List.of(copy, rehearsal)) {
+      assertThat(container.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+      assertThat(container.getSecurityContext().getRunAsNonRoot()).isTrue();
+      assertThat(container.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+    }
+    assertThat(copy.getImage()).isEqualTo("postgres:16-alpine");
+    assertThat(copy.getSecurityContext().getRunAsUser()).isEqualTo(70L);
+    Map<String, EnvVar> copyEnv = byName(copy.getEnv());
+    assertThat(copyEnv.get("PGHOST").getValue()).isEqualTo("vectis-db-rw");
+    assertThat(copyEnv.get("PGPASSWORD").getValueFrom().getSecretKeyRef().getName())
+        .isEqualTo("vectis-db-app");
+    assertThat(copyEnv.get("SCRATCH_PGHOST").getValue()).isEqualTo("scratch-db-rw");
+    assertThat(copyEnv.get("SCRATCH_PGPASSWORD").getValueFrom().getSecretKeyRef().getName())
+        .isEqualTo("vectis-db-scratch");
+    assertThat(copyEnv.get("VERSION_TABLE").getValue()).isEqualTo("\"public\".\"alembic_version\"");
+    assertThat(copyEnv.get("COPY_VERSION_ROWS").getValue()).isEqualTo("1");
+    assertThat(String.join(" ", copy.getCommand())).contains("pg_dump --schema-only",
+        "DROP SCHEMA");
+
+    assertThat(rehearsal.getImage()).isEqualTo(MIGRATE.image());
+    Map<String, EnvVar> env = byName(rehearsal.getEnv());
+    assertThat(env.get("DATABASE_URL").getValue()).startsWith("postgresql://rehearser@"
+        + "scratch-db-rw:5432/scratch");
+    assertThat(env.get("PGPASSWORD").getValueFrom().getSecretKeyRef().getName())
+        .isEqualTo("vectis-db-scratch");
+    assertThat(rehearsal.getCommand().get(3)).isEqualTo("[[\"upgrade head\",[\"-c\","
+        + "\"alembic.ini\",\"upgrade\",\"head\"]],[\"downgrade a3e2f1b8c9d4\",[\"-c\","
+        + "\"alembic.ini\",\"downgrade\",\"a3e2f1b8c9d4\"]],[\"upgrade head\",[\"-c\","
+        + "\"alembic.ini\",\"upgrade\",\"head\"]]]");
+    assertThat(rehearsal.getCommand().subList(4, rehearsal.getCommand().size()))
+        .containsExactly("alembic");
+
+    // From base: back to base, and no version rows to copy.
+    Action.Migrate fromBase = new Action.Migrate(true, "head", MIGRATE.image(), List.of(),
+        List.of("5731d674e022"), List.of());
+    Job first = JobFactory.rehearse(resource, new Action.Rehearse(fromBase, "x"), DATABASE,
+        SCRATCH, "postgres:16");
+    assertThat(byName(first.getSpec().getTemplate().getSpec().getInitContainers().get(0)
+        .getEnv()).get("COPY_VERSION_ROWS").getValue()).isEqualTo("0");
+    assertThat(first.getSpec().getTemplate().getSpec().getContainers().get(0).getCommand()
+        .get(3)).contains("\"downgrade base\"");
+  }
+
+  private static Map<String, EnvVar> byName(List<EnvVar> env) {
+    Map<String, EnvVar> byName = new java.util.LinkedHashMap<>();
+    env.forEach(variable -> byName.put(variable.getName(), variable));
+    return byName;
+  }
 }

@@ -11,8 +11,14 @@ import dev.vectis.migrations.api.SeedWhen;
 import dev.vectis.migrations.plan.Decision.State;
 import dev.vectis.migrations.revision.Revision;
 import dev.vectis.migrations.revision.RevisionGraph;
+import dev.vectis.migrations.api.RehearsalRecord;
+import dev.vectis.migrations.api.RehearsalSpec;
+import dev.vectis.migrations.api.RuleSeverity;
+import dev.vectis.migrations.policy.RevisionChanges;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
@@ -58,9 +64,10 @@ class DeciderTest {
     SchemaMigrationSpec spec = new SchemaMigrationSpec();
     SchemaMigrationStatus status = new SchemaMigrationStatus();
     String runningJob;
-    Inspection specImage = new Inspection.Loaded(VECTIS);
+    Inspection specImage = captured(VECTIS, Map.of());
     Inspection appliedImage = Inspection.unknown();
     DatabaseState database = new DatabaseState.Rows(List.of());
+    DatabaseState scratch;
     long generation = GENERATION;
 
     Given() {
@@ -87,7 +94,7 @@ class DeciderTest {
 
     Decision decide() {
       return Decider.decide(new Observation(generation, spec, status, runningJob, specImage,
-          appliedImage, database));
+          appliedImage, database, scratch));
     }
   }
 
@@ -248,14 +255,24 @@ class DeciderTest {
 
   @Test
   void multipleHeadsStallWithAdviceAndHeadsWorks() {
-    Decision decision = new Given().with(g -> g.specImage = new Inspection.Loaded(TWO_HEADS))
+    Decision decision = new Given().with(g -> g.specImage = captured(TWO_HEADS, Map.of()))
         .decide();
     assertThat(decision.reason()).isEqualTo(Reason.MultipleHeads);
     assertThat(decision.message()).contains("several heads (a3e2f1b8c9d4, b7c4e9a1d2f3)",
-        "alembic merge heads -m \"merge_branches\"", "heads or <label>@head");
+        "alembic merge heads -m \"merge_branches\"", "heads or <label>@head",
+        "spec.policy.rules");
 
+    // Targeting both heads is refused by the policy's multiple-heads rule (deny by default, as
+    // in `lint`) until the spec says the branches are meant: then it migrates.
+    Decision denied = new Given().target("heads")
+        .with(g -> g.specImage = captured(TWO_HEADS, Map.of())).decide();
+    assertThat(denied.reason()).isEqualTo(Reason.PolicyViolation);
+    assertThat(denied.message()).startsWith("rule multiple-heads at "
+        + "versions/b7c4e9a1d2f3_add_audit_log.py: the history has 2 heads").endsWith(
+        "Fix the history and build a new image, or set spec.policy.rules.multiple-heads: warn");
     Decision heads = new Given().target("heads")
-        .with(g -> g.specImage = new Inspection.Loaded(TWO_HEADS)).decide();
+        .with(g -> g.spec.policy.rules.put("multiple-heads", RuleSeverity.warn))
+        .with(g -> g.specImage = captured(TWO_HEADS, Map.of())).decide();
     assertThat(((Action.Migrate) heads.action()).expectedRows())
         .containsExactlyInAnyOrder("a3e2f1b8c9d4", "b7c4e9a1d2f3");
     assertThat(heads.resolvedTarget()).isEqualTo("a3e2f1b8c9d4,b7c4e9a1d2f3");
@@ -458,5 +475,296 @@ class DeciderTest {
     assertThat(decision.reason()).isEqualTo(Reason.DatabaseAuthFailed);
     assertThat(decision.action()).isInstanceOf(Action.None.class);
     assertThat(decision.phase()).isEqualTo(Phase.Blocked);
+  }
+
+  // ------------------------------------------------------------------ guardrails (issue 13)
+
+  /** The graph with operations captured for each revision: each one clean but {@code dirty}. */
+  private static Inspection captured(RevisionGraph graph, Map<String, RevisionChanges> dirty) {
+    Map<String, RevisionChanges> changes = new HashMap<>();
+    for (Revision revision : graph.revisions()) {
+      String file = "versions/" + revision.id() + "_" + revision.message() + ".py";
+      changes.put(revision.id(), revision.isMerge()
+          ? new RevisionChanges(file, phase(9), phase(13), List.of())
+          : new RevisionChanges(file, phase(9, operation("CreateTableOp", "t_" + revision.id(),
+              null, 10, null, null)), phase(20, operation("DropTableOp", "t_" + revision.id(),
+              null, 21, null, null)), List.of()));
+    }
+    changes.putAll(dirty);
+    return new Inspection.Loaded(graph, changes);
+  }
+
+  private static RevisionChanges.Phase phase(int line, RevisionChanges.Operation... operations) {
+    return new RevisionChanges.Phase(true, List.of(operations), line, null, null);
+  }
+
+  private static RevisionChanges.Operation operation(String op, String table, String column,
+      int line, Boolean nullable, Boolean serverDefault) {
+    return new RevisionChanges.Operation(op, table, column, line, List.of(), "VARCHAR(3)", null,
+        nullable, serverDefault, null, null, null, null, null);
+  }
+
+  /** multi_currency adds orders.currency NOT NULL without a default (line 14). */
+  private static final RevisionChanges NOT_NULL = new RevisionChanges(
+      "versions/5731d674e022_multi_currency.py",
+      phase(12, operation("AddColumnOp", "orders", "currency", 14, false, false)),
+      phase(20, operation("DropColumnOp", "orders", "currency", 21, null, null)), List.of());
+
+  private static Given notNullPending() {
+    return new Given().rows(MERGE).with(g -> g.specImage = captured(VECTIS,
+        Map.of(HEAD, NOT_NULL)));
+  }
+
+  @Test
+  void aDenyFindingStallsBeforeAnyBackupOrMigration() {
+    Decision decision = notNullPending().decide();
+    assertThat(decision.state()).isEqualTo(State.STALLED);
+    assertThat(decision.reason()).isEqualTo(Reason.PolicyViolation);
+    assertThat(decision.phase()).isEqualTo(Phase.Blocked);
+    assertThat(decision.action()).isInstanceOf(Action.None.class);
+    assertThat(decision.message()).startsWith("rule not-null-without-default in revision "
+        + HEAD + " at versions/5731d674e022_multi_currency.py:14: column orders.currency is "
+        + "added NOT NULL without a server_default").contains(
+        "spec.policy.rules.not-null-without-default: warn", "# schema-migration: allow");
+    assertThat(decision.policy().findings()).singleElement()
+        .satisfies(f -> assertThat(f.blocks()).isTrue());
+
+    // Two deny findings: the first in full, "+1 more".
+    Decision two = new Given().with(g -> g.specImage = captured(VECTIS, Map.of(HEAD, NOT_NULL,
+        "a3e2f1b8c9d4", new RevisionChanges("versions/a3.py", phase(9, operation(
+            "AddColumnOp", "customers", "points", 11, false, null)), phase(20, operation(
+            "DropColumnOp", "customers", "points", 21, null, null)), List.of())))).decide();
+    assertThat(two.reason()).isEqualTo(Reason.PolicyViolation);
+    assertThat(two.message()).contains("(+1 more deny finding in status.policy)");
+
+    // The status carries the findings, bounded, and one Event per distinct set.
+    SchemaMigrationStatus status = new SchemaMigrationStatus();
+    List<String> events = StatusWriter.apply(status, decision, GENERATION, List.of(MERGE), NOW);
+    assertThat(events).hasSize(2);
+    assertThat(events.get(0)).startsWith("Policy/PolicyFindings: 1 lint finding in the pending "
+        + "revisions (1 deny, 0 warn, 0 waived): not-null-without-default (deny) at "
+        + "versions/5731d674e022_multi_currency.py:14");
+    assertThat(events.get(1)).startsWith("Stalled/PolicyViolation: rule not-null-without-default");
+    assertThat(status.policy.findings).singleElement().satisfies(f -> {
+      assertThat(f.rule).isEqualTo("not-null-without-default");
+      assertThat(f.line).isEqualTo(14);
+      assertThat(f.revision).isEqualTo(HEAD);
+    });
+    assertThat(status.policy.denied).isEqualTo(1);
+    assertThat(StatusWriter.apply(status, notNullPending().decide(), GENERATION, List.of(MERGE),
+        NOW)).as("deciding again is no news").isEmpty();
+  }
+
+  @Test
+  void findingsInTheStatusAreBounded() {
+    Map<String, RevisionChanges> dirty = new HashMap<>();
+    List<RevisionChanges.Operation> raw = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      raw.add(new RevisionChanges.Operation("ExecuteSQLOp", null, null, 10 + i, List.of(), null,
+          null, null, null, null, null, null, null, "UPDATE orders SET x = " + i));
+    }
+    dirty.put(HEAD, new RevisionChanges("versions/h.py", new RevisionChanges.Phase(true, raw, 9,
+        null, null), phase(50, operation("DropTableOp", "x", null, 51, null, null)), List.of()));
+    Decision decision = new Given().rows(MERGE).with(g -> g.specImage = captured(VECTIS, dirty))
+        .decide();
+    assertThat(decision.action()).as("raw-sql is a warning").isInstanceOf(Action.Migrate.class);
+    SchemaMigrationStatus status = new SchemaMigrationStatus();
+    StatusWriter.apply(status, decision, GENERATION, List.of(MERGE), NOW);
+    assertThat(status.policy.findings).hasSize(StatusWriter.MAX_FINDINGS);
+    assertThat(status.policy.total).isEqualTo(30);
+    assertThat(status.policy.denied).isZero();
+  }
+
+  @Test
+  void aWarnFindingIsReportedAndTheMigrationProceeds() {
+    Given given = notNullPending().with(g -> g.spec.policy.rules.put("not-null-without-default",
+        RuleSeverity.warn));
+    Decision decision = given.decide();
+    assertThat(decision.action()).isInstanceOf(Action.Migrate.class);
+    assertThat(decision.reason()).isEqualTo(Reason.Migrating);
+    assertThat(decision.policy().findings()).singleElement().satisfies(f -> {
+      assertThat(f.severity()).isEqualTo("warn");
+      assertThat(f.blocks()).isFalse();
+    });
+    SchemaMigrationStatus status = given.status;
+    assertThat(StatusWriter.apply(status, decision, GENERATION, List.of(MERGE), NOW))
+        .anyMatch(e -> e.startsWith("Policy/PolicyFindings: 1 lint finding in the pending "
+            + "revisions (0 deny, 1 warn, 0 waived)"));
+    assertThat(status.policy.findings).singleElement()
+        .satisfies(f -> assertThat(f.severity).isEqualTo("warn"));
+
+    // At the target nothing is pending: the findings go.
+    given.rows(HEAD);
+    StatusWriter.apply(status, given.decide(), GENERATION, List.of(HEAD), NOW);
+    assertThat(status.policy).isNull();
+  }
+
+  @Test
+  void aChangedSpecOrAWaiverUnblocks() {
+    assertThat(notNullPending().decide().reason()).isEqualTo(Reason.PolicyViolation);
+
+    Decision off = notNullPending().with(g -> {
+      g.generation = GENERATION + 1;
+      g.spec.policy.rules.put("not-null-without-default", RuleSeverity.off);
+    }).decide();
+    assertThat(off.action()).isInstanceOf(Action.Migrate.class);
+    assertThat(off.policy().findings()).isEmpty();
+
+    // A new image whose revision waives the rule for itself, with a reason.
+    RevisionChanges waived = new RevisionChanges(NOT_NULL.file(), NOT_NULL.upgrade(),
+        NOT_NULL.downgrade(), List.of(new RevisionChanges.Waiver("not-null-without-default",
+            "orders is empty in every environment", 3)));
+    Decision withWaiver = new Given().rows(MERGE).with(g -> g.specImage = captured(VECTIS,
+        Map.of(HEAD, waived))).decide();
+    assertThat(withWaiver.action()).isInstanceOf(Action.Migrate.class);
+    assertThat(withWaiver.policy().findings()).singleElement()
+        .satisfies(f -> assertThat(f.waived()).isEqualTo("orders is empty in every environment"));
+
+    // The Stalled state was never recorded as a failure: the same status, decided again with
+    // the changed spec, moves on.
+    Given given = notNullPending();
+    StatusWriter.apply(given.status, given.decide(), GENERATION, List.of(MERGE), NOW);
+    given.spec.policy.rules.put("not-null-without-default", RuleSeverity.warn);
+    given.generation = GENERATION + 1;
+    assertThat(given.decide().action()).isInstanceOf(Action.Migrate.class);
+  }
+
+  @Test
+  void aDowngradeIsJudgedOnlyByItsDowngradeAndAnswersMissingDowngrade() {
+    // The upgrade() of the revision to undo breaks a deny rule: irrelevant to a downgrade.
+    Decision downgrade = new Given().rows(HEAD).target(MERGE).with(g -> {
+      g.specImage = captured(VECTIS, Map.of(HEAD, NOT_NULL));
+      g.spec.downgrade.allow = true;
+    }).decide();
+    assertThat(downgrade.action()).isInstanceOf(Action.BackUp.class);
+    assertThat(downgrade.policy().findings()).isEmpty();
+
+    // Its downgrade() raises: the policy's missing-downgrade, reported as MissingDowngrade
+    // (the reason a downgrade is refused for), not as a second PolicyViolation.
+    RevisionChanges raises = new RevisionChanges(NOT_NULL.file(), NOT_NULL.upgrade(),
+        new RevisionChanges.Phase(true, List.of(), 20, "NotImplementedError: irreversible", 21),
+        List.of());
+    Decision refused = new Given().rows(HEAD).target(MERGE).with(g -> {
+      g.specImage = captured(VECTIS, Map.of(HEAD, raises));
+      g.spec.downgrade.allow = true;
+    }).decide();
+    assertThat(refused.reason()).isEqualTo(Reason.MissingDowngrade);
+    assertThat(refused.action()).isInstanceOf(Action.None.class);
+    assertThat(refused.message()).startsWith("cannot downgrade: rule missing-downgrade in "
+        + "revision " + HEAD + " at versions/5731d674e022_multi_currency.py:21: downgrade() "
+        + "raises NotImplementedError");
+    assertThat(refused.policy().findings()).extracting(f -> f.rule())
+        .containsOnly("missing-downgrade");
+
+    // An empty downgrade() is refused as before, whatever the policy says.
+    Decision empty = new Given().rows(HEAD).target(MERGE).with(g -> {
+      g.specImage = captured(IRREVERSIBLE, Map.of());
+      g.spec.downgrade.allow = true;
+      g.spec.policy.rules.put("missing-downgrade", RuleSeverity.off);
+    }).decide();
+    assertThat(empty.reason()).isEqualTo(Reason.MissingDowngrade);
+  }
+
+  @Test
+  void operationsNotCapturedAreSaidNotSkipped() {
+    Decision decision = new Given().rows(MERGE).with(g -> g.specImage =
+        new Inspection.Loaded(VECTIS)).decide();
+    assertThat(decision.action()).isInstanceOf(Action.Migrate.class);
+    assertThat(decision.policy().findings()).singleElement().satisfies(f -> {
+      assertThat(f.rule()).isEqualTo("raw-sql");
+      assertThat(f.message()).contains("not captured");
+    });
+  }
+
+  private static Given rehearsed(Given given) {
+    given.spec.rehearsal = new RehearsalSpec();
+    given.spec.rehearsal.databaseSecretRef = new SecretRef();
+    given.spec.rehearsal.databaseSecretRef.name = "vectis-db-scratch";
+    return given;
+  }
+
+  @Test
+  void aRehearsalRunsBeforeProductionOncePerPlan() {
+    Given given = rehearsed(new Given().rows(MERGE));
+    Decision decision = given.decide();
+    assertThat(decision.action()).isInstanceOfSatisfying(Action.Rehearse.class, rehearse -> {
+      assertThat(rehearse.migrate().alembicTarget()).isEqualTo("head");
+      assertThat(rehearse.migrate().from()).containsExactly(MERGE);
+      assertThat(rehearse.plan()).isEqualTo(Decider.rehearsalPlan(IMAGE, "upgrade",
+          List.of(MERGE), List.of(HEAD), "head"));
+    });
+    assertThat(decision.reason()).isEqualTo(Reason.Rehearsing);
+    assertThat(decision.phase()).isEqualTo(Phase.Rehearsing);
+
+    // Recorded as rehearsed (what Outcomes does for a successful Job): production proceeds.
+    StatusWriter.started(given.status, "job-r", decision.action(), NOW);
+    assertThat(given.status.activeJob.action).isEqualTo("rehearse");
+    Outcomes.Recorded recorded = Outcomes.finished(given.status, ActionResult.exited(0,
+        "rehearsal: succeeded"), given.database, GENERATION, NOW);
+    assertThat(recorded.kind()).isEqualTo(Outcomes.Kind.SUCCEEDED);
+    assertThat(given.status.lastRehearsal.plan).isEqualTo(
+        ((Action.Rehearse) decision.action()).plan());
+    assertThat(given.decide().action()).isInstanceOf(Action.Migrate.class);
+
+    // Another plan (the database moved) is rehearsed anew.
+    given.rows("a3e2f1b8c9d4", "b7c4e9a1d2f3");
+    assertThat(given.decide().action()).isInstanceOf(Action.Rehearse.class);
+  }
+
+  @Test
+  void aDenyFindingIsNotRehearsedAndADowngradeIsRehearsedBeforeItsBackup() {
+    assertThat(rehearsed(notNullPending()).decide().reason())
+        .isEqualTo(Reason.PolicyViolation);
+
+    Given downgrade = rehearsed(new Given().rows(HEAD).target(MERGE)
+        .with(g -> g.spec.downgrade.allow = true));
+    Decision decision = downgrade.decide();
+    assertThat(decision.action()).isInstanceOfSatisfying(Action.Rehearse.class,
+        rehearse -> assertThat(rehearse.migrate().upgrade()).isFalse());
+    downgrade.status.lastRehearsal = new RehearsalRecord();
+    downgrade.status.lastRehearsal.plan = ((Action.Rehearse) decision.action()).plan();
+    assertThat(downgrade.decide().action()).isInstanceOf(Action.BackUp.class);
+  }
+
+  @Test
+  void aScratchDatabaseThatCannotBeUsedWaitsOrStalls() {
+    Decision waiting = rehearsed(new Given().rows(MERGE)).with(g -> g.scratch =
+        new DatabaseState.Unavailable("spec.rehearsal.databaseSecretRef: Secret "
+            + "vectis-db-scratch not found")).decide();
+    assertThat(waiting.state()).isEqualTo(State.RECONCILING);
+    assertThat(waiting.reason()).isEqualTo(Reason.WaitingForDatabase);
+    assertThat(waiting.action()).isInstanceOf(Action.None.class);
+    assertThat(waiting.message()).contains("vectis-db-scratch not found");
+
+    Decision production = rehearsed(new Given().rows(MERGE)).with(g -> g.scratch =
+        new DatabaseState.Unusable(Reason.InvalidSpec, "spec.rehearsal.databaseSecretRef: "
+            + "names production's own database")).decide();
+    assertThat(production.state()).isEqualTo(State.STALLED);
+    assertThat(production.reason()).isEqualTo(Reason.InvalidSpec);
+    assertThat(production.action()).isInstanceOf(Action.None.class);
+  }
+
+  @Test
+  void aFailedRehearsalStallsForThisGenerationAndLeavesProductionAlone() {
+    Given given = rehearsed(new Given().rows(MERGE));
+    Decision decision = given.decide();
+    StatusWriter.started(given.status, "vectis-rehearse-1", decision.action(), NOW);
+    Outcomes.Recorded recorded = Outcomes.finished(given.status, ActionResult.exited(1,
+        "rehearsal: step 1/3: alembic upgrade head\nrehearsal: step 2/3: alembic downgrade "
+            + MERGE + "\nsqlalchemy.exc.ProgrammingError: (psycopg2.errors.UndefinedTable) "
+            + "table \"loyalty\" does not exist\nrehearsal: step 2/3 (alembic downgrade "
+            + MERGE + ") failed with exit 1"), given.database, GENERATION, NOW);
+    assertThat(recorded.kind()).isEqualTo(Outcomes.Kind.FAILED);
+    assertThat(recorded.events()).singleElement().asString().startsWith(
+        "Stalled/RehearsalFailed: the rehearsal vectis-rehearse-1 of alembic upgrade head from "
+            + MERGE + " failed (exit 1) at step 2/3 (alembic downgrade " + MERGE + "): "
+            + "sqlalchemy.exc.ProgrammingError").contains("Production was not touched");
+    assertThat(given.status.lastRehearsal).isNull();
+    Decision after = given.decide();
+    assertThat(after.reason()).isEqualTo(Reason.RehearsalFailed);
+    assertThat(after.action()).isInstanceOf(Action.None.class);
+
+    given.generation = GENERATION + 1; // a new image, a changed spec, retryToken
+    assertThat(given.decide().action()).isInstanceOf(Action.Rehearse.class);
   }
 }

@@ -2,6 +2,7 @@ package dev.vectis.migrations.reconciler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -120,6 +121,49 @@ class GraphCacheTest {
     assertThat(b.graph()).isSameAs(a.graph());
   }
 
+  @Test
+  void aDocumentStoredBeforeOperationsWereCapturedIsInspectedAgain() {
+    String image = "registry.example.com/vectis/backend:1.0";
+    String current = inspection(20, 0);
+    String old = current.replace(",\"changes\":{}", "");
+    assertThat(old).doesNotContain("changes");
+    GraphCache cache = new GraphCache();
+    assertThat(cache.get(List.of(GraphCache.toConfigMap(resource, image, old, Instant.now())),
+        image)).as("the policy cannot lint it: inspect again").isInstanceOf(
+        Inspection.Unknown.class);
+    assertThat(cache.get(List.of(GraphCache.toConfigMap(resource, image, current,
+        Instant.now())), image)).isInstanceOf(Inspection.Loaded.class);
+  }
+
+  @Test
+  void operationsTooLargeToStoreAreLeftOutAndTheGraphStaysUsable() throws Exception {
+    String image = "registry.example.com/vectis/backend:many-operations";
+    ObjectMapper json = new ObjectMapper();
+    ObjectNode document = (ObjectNode) json.readTree(inspection(3000, 0));
+    ObjectNode changes = document.putObject("changes");
+    Random random = new Random(7);
+    for (JsonNode revision : document.get("revisions")) {
+      StringBuilder sql = new StringBuilder("UPDATE t SET x = '");
+      for (int c = 0; c < 400; c++) {
+        sql.append((char) ('a' + random.nextInt(26)));
+      }
+      ObjectNode operation = changes.putObject(revision.get("revision").asText())
+          .put("file", "versions/x.py").putObject("upgrade").put("defined", true)
+          .putArray("operations").addObject();
+      operation.put("op", "ExecuteSQLOp").put("line", 10).put("sql", sql.append("'").toString());
+    }
+    List<ConfigMap> stored = new ArrayList<>();
+    ConfigMap written = GraphCache.store(client, resource, image, document.toString(), stored,
+        Set.of(image), Instant.now());
+
+    assertThat(Serialization.asJson(written).length()).isLessThan(API_SERVER_LIMIT);
+    assertThat(new GraphCache().get(stored, image)).as("not inspected again and again")
+        .isInstanceOfSatisfying(Inspection.Loaded.class, loaded -> {
+          assertThat(loaded.graph().revisions()).hasSize(3000);
+          assertThat(loaded.changes()).isEmpty();
+        });
+  }
+
   /** The inspection script's document for a linear history with random docstrings. */
   private static String inspection(int revisions, int docLength) {
     ObjectMapper json = new ObjectMapper();
@@ -146,6 +190,7 @@ class GraphCacheTest {
     }
     document.putArray("heads").add(previous);
     document.putArray("bases").add(Sha256.hex("revision 0").substring(0, 12));
+    document.putObject("changes");
     return document.toString();
   }
 }

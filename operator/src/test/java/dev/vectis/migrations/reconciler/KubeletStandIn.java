@@ -271,15 +271,24 @@ final class KubeletStandIn implements AutoCloseable {
       }
     }
     Instant started = Instant.now();
-    ProcessRunner.Result result;
-    try {
-      result = ProcessRunner.run(workingDir(container), environment(namespace, container),
-          Duration.ofSeconds(job.getSpec().getActiveDeadlineSeconds()),
-          command(container.getCommand()));
-    } catch (RuntimeException e) {
-      // Kubernetes would report the container as not runnable; here it is a harness fault too.
-      fail("Job " + namespace + "/" + name + ": cannot start the container", e);
-      result = new ProcessRunner.Result(127, "cannot start the container: " + e.getMessage());
+    // Init containers first, in order; one that fails ends the pod (its output is the log).
+    StringBuilder initOutput = new StringBuilder();
+    ProcessRunner.Result result = null;
+    List<Container> inits = job.getSpec().getTemplate().getSpec().getInitContainers();
+    for (Container init : inits == null ? List.<Container>of() : inits) {
+      ProcessRunner.Result initResult = runContainer(namespace, name, init, job);
+      initOutput.append(initResult.output());
+      if (!initResult.succeeded()) {
+        result = new ProcessRunner.Result(initResult.exitCode(), initOutput.toString(),
+            initResult.timedOut());
+        break;
+      }
+    }
+    if (result == null) {
+      ProcessRunner.Result main = runContainer(namespace, name, container, job);
+      result = initOutput.length() == 0 ? main
+          : new ProcessRunner.Result(main.exitCode(), initOutput + main.output(),
+              main.timedOut());
     }
     runs.add(new Run(name, action, result.exitCode(), result.output()));
     server.expect().get()
@@ -320,6 +329,20 @@ final class KubeletStandIn implements AutoCloseable {
     Job finished = latest;
     writeStatus(() -> client.batch().v1().jobs().inNamespace(namespace).resource(finished)
         .updateStatus());
+  }
+
+  private ProcessRunner.Result runContainer(String namespace, String name, Container container,
+      Job job) {
+    try {
+      return ProcessRunner.run(workingDir(container), environment(namespace, container),
+          Duration.ofSeconds(job.getSpec().getActiveDeadlineSeconds()),
+          command(container.getCommand()));
+    } catch (RuntimeException e) {
+      // Kubernetes would report the container as not runnable; here it is a harness fault too.
+      fail("Job " + namespace + "/" + name + ": cannot start the container "
+          + container.getName(), e);
+      return new ProcessRunner.Result(127, "cannot start the container: " + e.getMessage());
+    }
   }
 
   /** Writes a status; false if the object was removed meanwhile (not a failure). */

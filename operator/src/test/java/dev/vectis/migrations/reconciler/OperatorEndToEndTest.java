@@ -281,13 +281,12 @@ class OperatorEndToEndTest {
       throws SQLException {
     createSecret(db);
     SchemaMigration resource = create("vectis-backend", "head");
-    client.resources(SchemaMigration.class).inNamespace(NAMESPACE).withName("vectis-backend")
-        .edit(r -> {
-          r.getSpec().podTemplate = new dev.vectis.migrations.api.PodTemplate();
-          r.getSpec().podTemplate.env = List.of(new io.fabric8.kubernetes.api.model.EnvVar(
-              "DATABASE_URL", other.sqlAlchemyUrl(), null));
-          return r;
-        });
+    // Retried on a conflict with the operator's first status write (as kubectl edit would).
+    editSpec("vectis-backend", spec -> {
+      spec.podTemplate = new dev.vectis.migrations.api.PodTemplate();
+      spec.podTemplate.env = List.of(new io.fabric8.kubernetes.api.model.EnvVar(
+          "DATABASE_URL", other.sqlAlchemyUrl(), null));
+    });
     awaitCondition("vectis-backend", "Stalled", "InvalidSpec");
     assertThat(condition("vectis-backend", "Stalled").getMessage())
         .contains("spec.podTemplate.env[0].name", "DATABASE_URL");
@@ -395,7 +394,15 @@ class OperatorEndToEndTest {
         .contains("alembic merge heads -m \"merge_branches\"");
     assertThat(kubelet.runs("migrate")).isEmpty();
 
+    // Both heads on purpose: the policy's multiple-heads rule (deny by default) refuses it
+    // until the spec says the branches are meant.
     editSpec("vectis-backend", spec -> spec.targetRevision = "heads");
+    awaitCondition("vectis-backend", "Stalled", "PolicyViolation");
+    assertThat(condition("vectis-backend", "Stalled").getMessage())
+        .startsWith("rule multiple-heads at ");
+    assertThat(kubelet.runs("migrate")).isEmpty();
+    editSpec("vectis-backend", spec -> spec.policy.rules.put("multiple-heads",
+        dev.vectis.migrations.api.RuleSeverity.warn));
     awaitReadyAt("vectis-backend", "a3e2f1b8c9d4", "b7c4e9a1d2f3");
   }
 

@@ -61,7 +61,11 @@ public final class VectisProject {
   public static String revisionAfterHead(String id, String message, String sql) {
     return "\"\"\"" + message + "\"\"\"\nfrom alembic import op\n\nrevision = \"" + id
         + "\"\ndown_revision = \"5731d674e022\"\nbranch_labels = None\ndepends_on = None\n\n\n"
-        + "def upgrade():\n    op.execute(\"" + sql + "\")\n\n\ndef downgrade():\n    pass\n";
+        + "def upgrade():\n    op.execute(\"" + sql + "\")\n\n\n"
+        // A fixture for upgrades only: it says so, or the policy's missing-downgrade (deny)
+        // would stop every migration through it.
+        + "# schema-migration: allow missing-downgrade -- a test revision, never downgraded\n"
+        + "def downgrade():\n    pass\n";
   }
 
   /** Where a copy's migrations go ({@link #copy}'s {@code extra} paths). */
