@@ -500,8 +500,8 @@ class DeciderTest {
 
   private static RevisionChanges.Operation operation(String op, String table, String column,
       int line, Boolean nullable, Boolean serverDefault) {
-    return new RevisionChanges.Operation(op, table, column, line, List.of(), "VARCHAR(3)", null,
-        nullable, serverDefault, null, null, null, null, null);
+    return new RevisionChanges.Operation(op, null, table, column, line, List.of(), "VARCHAR(3)",
+        null, nullable, serverDefault, null, null, null, null, null);
   }
 
   /** multi_currency adds orders.currency NOT NULL without a default (line 14). */
@@ -560,7 +560,8 @@ class DeciderTest {
     Map<String, RevisionChanges> dirty = new HashMap<>();
     List<RevisionChanges.Operation> raw = new ArrayList<>();
     for (int i = 0; i < 30; i++) {
-      raw.add(new RevisionChanges.Operation("ExecuteSQLOp", null, null, 10 + i, List.of(), null,
+      raw.add(new RevisionChanges.Operation("ExecuteSQLOp", null, null, null, 10 + i, List.of(),
+          null,
           null, null, null, null, null, null, null, "UPDATE orders SET x = " + i));
     }
     dirty.put(HEAD, new RevisionChanges("versions/h.py", new RevisionChanges.Phase(true, raw, 9,
@@ -613,7 +614,7 @@ class DeciderTest {
     // A new image whose revision waives the rule for itself, with a reason.
     RevisionChanges waived = new RevisionChanges(NOT_NULL.file(), NOT_NULL.upgrade(),
         NOT_NULL.downgrade(), List.of(new RevisionChanges.Waiver("not-null-without-default",
-            "orders is empty in every environment", 3)));
+            "orders is empty in every environment", 3, null)));
     Decision withWaiver = new Given().rows(MERGE).with(g -> g.specImage = captured(VECTIS,
         Map.of(HEAD, waived))).decide();
     assertThat(withWaiver.action()).isInstanceOf(Action.Migrate.class);
