@@ -271,7 +271,8 @@ public final class Decider {
    * The lint of the revisions the plan runs (issue 13): the defaults with spec.policy.rules
    * over them. An upgrade runs the pending revisions' upgrade(), so every rule applies. A
    * downgrade runs their downgrade(): only missing-downgrade judges that (the other rules
-   * judge upgrade() and the history), so only its findings are kept.
+   * judge upgrade() and the history), so only its findings are kept. multiple-heads is left to
+   * the target (see below).
    *
    * @throws IllegalArgumentException naming spec.policy.rules when a rule or severity is wrong
    */
@@ -287,11 +288,13 @@ public final class Decider {
     List<String> checked = pending.stream().map(step -> step.revision).toList();
     // Files as the inspection names them: relative to spec.alembic.workingDir.
     Linter.Report report = new Linter(severities, "").lint(graph, changes, checked);
-    if (upgrade) {
-      return report;
-    }
-    return new Linter.Report(report.checked(), report.findings().stream()
-        .filter(finding -> Rule.MISSING_DOWNGRADE.id().equals(finding.rule())).toList());
+    // Several heads are the target's business here: `head` is refused by Alembic's own
+    // semantics (MultipleHeads), `heads` or `<label>@head` says the branches are meant.
+    List<Finding> kept = report.findings().stream()
+        .filter(finding -> !Rule.MULTIPLE_HEADS.id().equals(finding.rule()))
+        .filter(finding -> upgrade || Rule.MISSING_DOWNGRADE.id().equals(finding.rule()))
+        .toList();
+    return new Linter.Report(report.checked(), kept);
   }
 
   /** The deny findings, the first named in full: rule, revision, file:line, message. */
@@ -445,8 +448,7 @@ public final class Decider {
       return stalled(Reason.MultipleHeads, "the scripts of " + image + " have several heads ("
           + String.join(", ", heads) + "), so the target is ambiguous: run `alembic merge heads "
           + "-m \"merge_branches\"` in the project and build a new image, or set "
-          + "spec.targetRevision to heads or <label>@head (the policy's multiple-heads rule "
-          + "denies that unless spec.policy.rules sets it to warn). Alembic: " + message, null,
+          + "spec.targetRevision to heads or <label>@head. Alembic: " + message, null,
           List.of(), heads);
     }
     if (message.startsWith("Can't locate revision identified by")) {

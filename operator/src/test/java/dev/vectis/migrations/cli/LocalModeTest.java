@@ -155,13 +155,7 @@ class LocalModeTest {
         "alembic merge heads -m \"merge_branches\"");
     assertThat(db.tableExists("alembic_version")).isFalse();
 
-    // Both heads on purpose: the policy's multiple-heads rule (deny by default, as in `lint`)
-    // refuses it until the spec says the branches are meant.
-    assertThat(local("migrate", db, resource("heads"), project)).isEqualTo(1);
-    assertThat(printed).contains("Stalled (PolicyViolation): rule multiple-heads at ");
-    assertThat(db.tableExists("alembic_version")).isFalse();
-    assertThat(local("migrate", db, resource("heads",
-        "policy: {rules: {multiple-heads: warn}}"), project)).isZero();
+    assertThat(local("migrate", db, resource("heads"), project)).isZero();
     assertThat(versionRows(db)).containsExactlyInAnyOrder("a3e2f1b8c9d4", "b7c4e9a1d2f3");
   }
 
