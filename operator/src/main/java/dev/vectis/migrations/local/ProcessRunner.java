@@ -60,17 +60,7 @@ public final class ProcessRunner {
   /** The same, handing each line of output to {@code onLine} as it is printed. */
   public static Result run(Path workingDir, Map<String, String> env, Duration timeout,
       List<String> command, Consumer<String> onLine) {
-    ProcessBuilder builder = new ProcessBuilder(ownSession(command))
-        .directory(workingDir.toFile())
-        .redirectErrorStream(true);
-    // A null value removes an inherited variable.
-    env.forEach((name, value) -> {
-      if (value == null) {
-        builder.environment().remove(name);
-      } else {
-        builder.environment().put(name, value);
-      }
-    });
+    ProcessBuilder builder = builder(workingDir, env, command).redirectErrorStream(true);
     try {
       Process process = builder.start();
       Interruption.running(process);
@@ -102,12 +92,30 @@ public final class ProcessRunner {
   }
 
   /**
+   * A builder of {@code command} in its own session (see {@link #ownSession}), in
+   * {@code workingDir}, with the current environment plus {@code env}, where a null value
+   * removes an inherited variable.
+   */
+  static ProcessBuilder builder(Path workingDir, Map<String, String> env, List<String> command) {
+    ProcessBuilder builder = new ProcessBuilder(ownSession(command))
+        .directory(workingDir.toFile());
+    env.forEach((name, value) -> {
+      if (value == null) {
+        builder.environment().remove(name);
+      } else {
+        builder.environment().put(name, value);
+      }
+    });
+    return builder;
+  }
+
+  /**
    * The command run in a session of its own where setsid exists: a terminal's Ctrl-C then
    * reaches only the CLI, which stops its child with SIGTERM and reports once, instead of
    * every process of the group reacting (and Python printing a KeyboardInterrupt traceback).
    * setsid execs in place (a child of the JVM leads no group), so the pid stays the child's.
    */
-  static List<String> ownSession(List<String> command) {
+  private static List<String> ownSession(List<String> command) {
     if (SETSID == null || !runnable(command.get(0))) {
       return command; // a missing program fails to start here, as it always did
     }

@@ -83,15 +83,8 @@ public final class RehearsalDriver implements AutoCloseable {
    */
   public static RehearsalDriver start(Path alembicDir, String config, String python,
       Map<String, String> env, SecretMasker masker, Duration deadline) {
-    ProcessBuilder builder = new ProcessBuilder(ProcessRunner.ownSession(
-        List.of(python, "-c", source(), config))).directory(alembicDir.toFile());
-    env.forEach((name, value) -> {
-      if (value == null) {
-        builder.environment().remove(name);
-      } else {
-        builder.environment().put(name, value);
-      }
-    });
+    ProcessBuilder builder = ProcessRunner.builder(alembicDir, env,
+        List.of(python, "-c", source(), config));
     try {
       Process process = builder.start();
       // Ctrl-C stops it (Interruption), so a waiting command ends at once.
