@@ -301,24 +301,18 @@ public final class Decider {
   static String policyViolation(Linter.Report report) {
     List<Finding> denied = report.findings().stream().filter(Finding::blocks).toList();
     Finding first = denied.get(0);
-    StringBuilder message = new StringBuilder("rule ").append(first.rule());
-    if (first.revision() != null) {
-      message.append(" in revision ").append(first.revision());
-    }
-    message.append(" at ").append(first.location()).append(": ").append(first.message());
+    StringBuilder message = new StringBuilder("rule ").append(first.rule())
+        .append(" in revision ").append(first.revision()).append(" at ")
+        .append(first.location()).append(": ").append(first.message());
     if (denied.size() > MESSAGE_FINDINGS) {
       message.append(" (+").append(denied.size() - MESSAGE_FINDINGS).append(" more deny "
           + "finding").append(denied.size() - MESSAGE_FINDINGS == 1 ? "" : "s")
           .append(" in status.policy)");
     }
-    if (first.revision() == null) {
-      message.append(". Fix the history and build a new image, or set spec.policy.rules.")
-          .append(first.rule()).append(": warn");
-    } else {
-      message.append(". Fix the revision and build a new image, waive it there with `# "
-          + "schema-migration: allow ").append(first.rule()).append(" -- <why it is safe>`, "
-          + "or set spec.policy.rules.").append(first.rule()).append(": warn");
-    }
+    // Every finding kept here names its revision (multiple-heads is left to the target).
+    message.append(". Fix the revision and build a new image, waive it there with `# "
+        + "schema-migration: allow ").append(first.rule()).append(" -- <why it is safe>`, "
+        + "or set spec.policy.rules.").append(first.rule()).append(": warn");
     return message.toString();
   }
 
