@@ -138,6 +138,13 @@ final class LocalOptions {
       exitCode = 1;
     }
     System.err.println(command + ": " + message);
+    printErrorDocument(command, message, exitCode, output);
+    return exitCode;
+  }
+
+  /** With {@code -o json|yaml|sarif}: the failure as the one document on stdout. */
+  static void printErrorDocument(String command, String message, int exitCode,
+      OutputFormat output) {
     if (output == OutputFormat.sarif) {
       output.printDocument(System.out, FindingsOutput.sarif(java.util.List.of(),
           dev.vectis.migrations.policy.Severities.defaults(), message));
@@ -145,7 +152,6 @@ final class LocalOptions {
       output.printDocument(System.out, Map.of("error", new ErrorDocument(command, message,
           exitCode)));
     }
-    return exitCode;
   }
 
   /** What {@code -o json|yaml} prints when a command fails before it has a result. */

@@ -6,6 +6,7 @@ import dev.vectis.migrations.database.ConnectionSettings;
 import dev.vectis.migrations.database.DatabaseIdentity;
 import dev.vectis.migrations.database.DatabaseProblem;
 import dev.vectis.migrations.database.ScratchInventory;
+import dev.vectis.migrations.database.SecretMasker;
 import dev.vectis.migrations.database.VersionTableReader;
 import dev.vectis.migrations.local.EmbeddedDatabase;
 import dev.vectis.migrations.local.Interruption;
@@ -98,11 +99,14 @@ final class RehearseCommand implements Callable<Integer> {
       }
     } catch (Exception e) {
       if (Interruption.requested()) {
-        progress.println(Interruption.line(!scratchOpened
+        String line = Interruption.line(!scratchOpened
             ? "the rehearsal stopped before it had a database"
             : "the rehearsal stopped; " + (local.databaseUrl == null
                 ? "its throwaway database was removed"
-                : "what it created in the scratch database was dropped")));
+                : "what it created in the scratch database was dropped"));
+        progress.println(line);
+        LocalOptions.printErrorDocument("rehearse", line, Interruption.exitCode(),
+            local.output);
         return Interruption.exitCode();
       }
       return LocalOptions.failed("rehearse", e, local.output);
@@ -120,11 +124,16 @@ final class RehearseCommand implements Callable<Integer> {
     VersionTableReader versionTable = VersionTableReader.of(spec.alembic.versionTableSchema,
         spec.alembic.versionTable);
     Path alembicDir = LocalPaths.alembicDir(local.projectDir, spec);
+    Map<String, String> env = new java.util.HashMap<>(LocalEngine.environment(spec, settings));
+    // Its sessions are found by this name to be ended when it is stopped (see Scratch.close).
+    env.put("PGAPPNAME", scratch.driverSessions());
+    // The throwaway server's password is "postgres": masking it would garble every message.
+    SecretMasker masker = scratch.embedded() != null ? SecretMasker.hiding(List.of())
+        : settings.masker();
     try (Connection connection = DriverManager.getConnection(settings.jdbcUrl(),
         settings.jdbcProperties());
         RehearsalDriver driver = RehearsalDriver.start(alembicDir, spec.alembic.config,
-            local.python(), LocalEngine.environment(spec, settings), settings.masker(),
-            Duration.ofSeconds(spec.jobDeadlineSeconds))) {
+            local.python(), env, masker, Duration.ofSeconds(spec.jobDeadlineSeconds))) {
       if (from != null) {
         RehearsalDriver.Answer answer = driver.upgrade(from);
         if (!answer.ok()) {
@@ -219,6 +228,11 @@ final class RehearseCommand implements Callable<Integer> {
    */
   private record Scratch(ConnectionSettings settings, EmbeddedDatabase embedded,
       ScratchInventory before, PrintStream progress) implements AutoCloseable {
+    /** The application_name of the driver's sessions. */
+    String driverSessions() {
+      return ConnectionSettings.APPLICATION_NAME + "-rehearsal-" + ProcessHandle.current().pid();
+    }
+
     String describe() {
       return embedded != null ? "a throwaway embedded PostgreSQL"
           : DatabaseIdentity.of(settings).describe();
@@ -232,6 +246,15 @@ final class RehearseCommand implements Callable<Integer> {
       }
       try (Connection connection = DriverManager.getConnection(settings.jdbcUrl(),
           settings.jdbcProperties()); Statement statement = connection.createStatement()) {
+        // A stopped driver's statement can still run on the server (a pg_sleep, an index
+        // build) and hold the locks the drops need: end its sessions first.
+        try (java.sql.PreparedStatement end = connection.prepareStatement("SELECT "
+            + "pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = "
+            + "current_database() AND application_name = ? AND pid <> pg_backend_pid()")) {
+          end.setString(1, driverSessions());
+          end.executeQuery().close();
+        }
+        statement.execute("SET lock_timeout = '60s'");
         for (String drop : before.dropStatementsFor(ScratchInventory.take(connection))) {
           statement.execute(drop);
         }

@@ -64,6 +64,12 @@ public final class SchemaComparison {
             + String.join(", ", want));
     compare(found, "view", expected.views(), actual.views(), extra,
         (want, have) -> "is defined as " + cut(have) + ", expected " + cut(want));
+    compare(found, "schema", expected.schemas(), actual.schemas(), extra,
+        (want, have) -> "is owned by " + have + ", expected " + want);
+    compare(found, "extension", expected.extensions(), actual.extensions(), extra,
+        (want, have) -> "is at version " + have + ", expected " + want);
+    compare(found, "function", expected.functions(), actual.functions(), extra,
+        (want, have) -> "has another definition");
     return found;
   }
 

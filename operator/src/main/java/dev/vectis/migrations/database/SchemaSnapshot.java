@@ -22,11 +22,16 @@ import java.util.TreeMap;
  * @param sequences sequence name → type, start and increment
  * @param enums enum type name → its labels in order
  * @param views view (or materialized view) name → its definition
+ * @param schemas schema name → its owner (an empty schema a downgrade leaves is one)
+ * @param extensions extension name → its version
+ * @param functions function (or procedure) with its argument types → a digest of its
+ *     definition
  */
 public record SchemaSnapshot(SortedMap<String, SortedMap<String, Column>> tables,
     SortedMap<String, String> indexes, SortedMap<String, String> constraints,
     SortedMap<String, String> sequences, SortedMap<String, List<String>> enums,
-    SortedMap<String, String> views) {
+    SortedMap<String, String> views, SortedMap<String, String> schemas,
+    SortedMap<String, String> extensions, SortedMap<String, String> functions) {
 
   /**
    * @param defaultValue the default's expression, null for none
@@ -105,7 +110,22 @@ public record SchemaSnapshot(SortedMap<String, SortedMap<String, Column>> tables
         + "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
         + "WHERE c.relkind IN ('v', 'm') AND " + USER_SCHEMA,
         row -> views.put(row.getString(1), row.getString(2).strip()));
-    return new SchemaSnapshot(tables, indexes, constraints, sequences, enums, views);
+    SortedMap<String, String> schemas = new TreeMap<>();
+    query(connection, "SELECT n.nspname, pg_get_userbyid(n.nspowner) FROM pg_namespace n "
+        + "WHERE " + USER_SCHEMA, row -> schemas.put(row.getString(1), row.getString(2)));
+    SortedMap<String, String> extensions = new TreeMap<>();
+    query(connection, "SELECT extname, extversion FROM pg_extension WHERE extname <> "
+        + "'plpgsql'", row -> extensions.put(row.getString(1), row.getString(2)));
+    // Functions an extension brings are the extension's business (compared above).
+    SortedMap<String, String> functions = new TreeMap<>();
+    query(connection, "SELECT " + named("p.proname") + " || '(' || "
+        + "pg_get_function_identity_arguments(p.oid) || ')', md5(pg_get_functiondef(p.oid)) "
+        + "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+        + "WHERE p.prokind IN ('f', 'p') AND " + USER_SCHEMA + " AND NOT EXISTS (SELECT 1 "
+        + "FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')",
+        row -> functions.put(row.getString(1), row.getString(2)));
+    return new SchemaSnapshot(tables, indexes, constraints, sequences, enums, views, schemas,
+        extensions, functions);
   }
 
   private interface Row {

@@ -168,7 +168,8 @@ public final class Rehearsal {
 
   /**
    * Adds the finding (unless its rule is off); whether it stops the rehearsal: a failure
-   * always does, a mismatch unless waived or off.
+   * always does, a mismatch only when it blocks (deny, not waived): a warning must not end
+   * the rehearsal of the later revisions quietly.
    */
   private boolean report(Rule rule, String revision, Integer line, String message) {
     Severity severity = subject.severities().of(rule);
@@ -182,11 +183,11 @@ public final class Rehearsal {
           waiver));
     }
     boolean tolerated = rule == Rule.ROUNDTRIP_MISMATCH
-        && (waiver != null || severity == Severity.OFF);
+        && (waiver != null || severity != Severity.DENY);
     if (tolerated || severity == Severity.OFF) {
-      // Not among the findings (or only as waived): the progress says what happened.
-      progress.println("    " + message + " (" + (waiver != null ? "waived" : rule.id()
-          + " is off") + (tolerated ? "; rehearsing on" : "") + ")");
+      // Not among the findings, only as waived or a warning: the progress says what happened.
+      progress.println("    " + message + " (" + (waiver != null ? "waived"
+          : rule.id() + " is " + severity.id()) + (tolerated ? "; rehearsing on" : "") + ")");
     }
     return !tolerated;
   }

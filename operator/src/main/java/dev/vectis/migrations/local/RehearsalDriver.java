@@ -117,7 +117,8 @@ public final class RehearsalDriver implements AutoCloseable {
     }
     if (line == null) {
       stop();
-      throw new Gone("alembic " + command + " did not finish within " + deadline
+      throw new Gone("alembic " + command + " did not finish within "
+          + deadline.toSeconds() + " s"
           + " and was stopped" + lastLog());
     }
     if (line.equals(ENDED)) {

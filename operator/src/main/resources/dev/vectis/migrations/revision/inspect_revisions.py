@@ -229,7 +229,8 @@ class _Capture:
         except BaseException as error:  # the rest of the function is what lint could not see
             trace = traceback.extract_tb(error.__traceback__)
             lines = [frame.lineno for frame in trace if frame.filename == script.path]
-            result["error"] = "%s: %s" % (type(error).__name__, str(error)[:300])
+            detail = str(error)[:300]
+            result["error"] = type(error).__name__ + (": " + detail if detail else "")
             result["error_line"] = lines[-1] if lines else None
         return result
 

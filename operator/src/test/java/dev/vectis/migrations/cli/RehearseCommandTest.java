@@ -145,6 +145,63 @@ class RehearseCommandTest {
   }
 
   @Test
+  void aWarnedMismatchGoesOnAndASchemaAFunctionOrAnExtensionLeftBehindIsAMismatch(
+      TestDatabase db) throws Exception {
+    Revision leavesThings = new Revision("a2", "a1", """
+            op.execute("CREATE SCHEMA IF NOT EXISTS reporting")
+            op.execute("CREATE EXTENSION IF NOT EXISTS citext")
+            op.execute("CREATE OR REPLACE FUNCTION order_count() RETURNS bigint LANGUAGE sql "
+                       "AS 'SELECT count(*) FROM orders'")
+        """, "    op.execute('SELECT 1')\n");
+    Path project = RehearseProjects.write(work.resolve("p"), ORDERS, leavesThings,
+        new Revision("a3", "a2", "    op.execute('SELECT 1')\n",
+            "    op.execute('SELECT 1')\n"));
+
+    assertThat(rehearse(project, db, "--rule", "roundtrip-mismatch=warn")).as(printed())
+        .isZero();
+    assertThat(last.stdout()).contains("warn roundtrip-mismatch: after the downgrade of a2: "
+        + "schema reporting still present; extension citext still present; function "
+        + "order_count() still present [a2]", "==> [3/3] a3",
+        "3 revisions checked: 0 deny, 1 warn, 0 waived");
+    assertThat(contents(db)).isEmpty();
+  }
+
+  /**
+   * SIGTERM while a statement of the revision runs on the scratch database and holds a lock:
+   * the statement is ended on the server too, so the cleanup is not blocked behind it; one
+   * document on stdout, exit 143, nothing left in the scratch database.
+   */
+  @Test
+  @org.junit.jupiter.api.Tag("slow")
+  void aStoppedRehearsalEndsItsStatementOnTheScratchDatabase(TestDatabase db) throws Exception {
+    Path project = RehearseProjects.write(work.resolve("p"), ORDERS, new Revision("a2", "a1",
+        "    op.add_column('orders', sa.Column('flag', sa.Boolean()))\n"
+            + "    op.execute('SELECT pg_sleep(600)')\n",
+        "    op.drop_column('orders', 'flag')\n"));
+    List<String> command = CliProcess.java();
+    command.addAll(List.of("rehearse", "--project-dir", project.toString(), "--python",
+        ExternalTools.python().toString(), "--database-url", CliProcess.url(db), "-o", "json"));
+    Path log = work.resolve("rehearse.log");
+    Process run = CliProcess.start(command, CliProcess.password(db), log);
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> db.count(
+        "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(600)%' "
+            + "AND pid <> pg_backend_pid()") == 1);
+
+    assertThat(new ProcessBuilder("kill", "-TERM", String.valueOf(run.pid())).start()
+        .waitFor()).isZero();
+
+    assertThat(run.waitFor(60, java.util.concurrent.TimeUnit.SECONDS))
+        .as("stopped, not blocked behind the sleeping statement: " + Files.readString(log))
+        .isTrue();
+    String out = Files.readString(log);
+    assertThat(run.exitValue()).as(out).isEqualTo(143);
+    assertThat(out).contains("\"error\"", "Interrupted (SIGTERM)").doesNotContain(db.password());
+    assertThat(db.count("SELECT count(*) FROM pg_stat_activity WHERE query LIKE "
+        + "'%pg_sleep(600)%' AND pid <> pg_backend_pid()")).isZero();
+    assertThat(contents(db)).isEmpty();
+  }
+
+  @Test
   void aDowngradeThatDropsAnOlderConstraintLeavesItMissing(TestDatabase db) throws Exception {
     Path project = RehearseProjects.write(work.resolve("p"), ORDERS, a2("""
             op.drop_index("ix_orders_currency", table_name="orders")
@@ -266,10 +323,14 @@ class RehearseCommandTest {
         .isEqualTo(VERSIONS + "a2_rev.py");
     assertThat(run.at("/invocations/0/executionSuccessful").asBoolean()).isTrue();
 
+    // A warned mismatch lets the rehearsal go on: here the upgrade after the downgrade then
+    // fails on the index left behind, as it would after a rollback in production.
     assertThat(rehearse(project, db, "-o", "json", "--rule", "roundtrip-mismatch=warn"))
-        .as("a warning does not fail the run").isZero();
+        .isEqualTo(1);
     assertThat(JSON.readTree(last.stdout()).at("/findings/0/severity").asText())
         .isEqualTo("warn");
+    assertThat(JSON.readTree(last.stdout()).at("/findings/1/rule").asText())
+        .isEqualTo("upgrade-failed");
 
     // The SchemaMigration's policy sets the severity; a --rule flag overrides it.
     Path resource = work.resolve("smig.yaml");
@@ -281,7 +342,7 @@ class RehearseCommandTest {
           image: registry.example.com/shop:1
           alembic: {workingDir: /db}
           database: {secretRef: {name: shop-db}}
-          policy: {rules: {roundtrip-mismatch: warn}}
+          policy: {rules: {roundtrip-mismatch: warn, upgrade-failed: warn}}
         """);
     assertThat(rehearse(project, db, "-f", resource.toString(), "-o", "json")).as(printed())
         .isZero();

@@ -138,7 +138,8 @@ class SchemaComparisonTest {
     }
 
     SchemaSnapshot build() {
-      return new SchemaSnapshot(tables, indexes, constraints, sequences, enums, views);
+      return new SchemaSnapshot(tables, indexes, constraints, sequences, enums, views,
+          new TreeMap<>(), new TreeMap<>(), new TreeMap<>());
     }
   }
 }
