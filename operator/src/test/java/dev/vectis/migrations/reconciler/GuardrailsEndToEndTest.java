@@ -251,6 +251,37 @@ class GuardrailsEndToEndTest {
         .doesNotContain("scratch-pw", OperatorEndToEndTest.PASSWORD);
   }
 
+  /**
+   * A scratch Secret that names production by another host name (127.0.0.1 for localhost)
+   * passes every comparison of names; the rehearsal's guard session proves it is the same
+   * database, and nothing is wiped.
+   */
+  @Test
+  void aScratchSecretThatIsProductionUnderAnotherNameWipesNothing(TestDatabase db)
+      throws SQLException {
+    steps.createSecret(db);
+    client.secrets().inNamespace(NAMESPACE).resource(new SecretBuilder()
+        .withNewMetadata().withName("vectis-db-scratch").withNamespace(NAMESPACE).endMetadata()
+        .addToData("host", base64("127.0.0.1"))
+        .addToData("port", base64(Integer.toString(db.port())))
+        .addToData("dbname", base64(db.name()))
+        .addToData("user", base64(db.user()))
+        .addToData("password", base64("scratch-pw"))
+        .build()).create();
+    VectisProject.alembic(db, "upgrade", "head");
+    db.execute("INSERT INTO roles (name) VALUES ('production-only')");
+    createRehearsed(GOOD_IMAGE);
+    awaitCondition("vectis-backend", "Stalled", "RehearsalFailed");
+
+    assertThat(steps.condition("vectis-backend", "Stalled").getMessage())
+        .contains("production's database under another name; nothing was done");
+    assertThat(db.count("SELECT count(*) FROM roles WHERE name = 'production-only'"))
+        .isEqualTo(1);
+    assertThat(versionRows(db)).containsExactly(HEAD);
+    assertThat(kubelet.runs()).extracting(KubeletStandIn.Run::action)
+        .containsExactly("inspect", "rehearse");
+  }
+
   @Test
   void aGoodRehearsalLetsProductionMigrateOnce(TestDatabase db, TestDatabase scratch)
       throws SQLException {
