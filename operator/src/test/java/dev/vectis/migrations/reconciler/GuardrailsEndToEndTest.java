@@ -132,9 +132,14 @@ class GuardrailsEndToEndTest {
   }
 
   private void scratchSecret(TestDatabase scratch) {
+    scratchSecret("localhost", scratch);
+  }
+
+  /** The scratch Secret, naming {@code scratch}'s database by {@code host}. */
+  private void scratchSecret(String host, TestDatabase scratch) {
     client.secrets().inNamespace(NAMESPACE).resource(new SecretBuilder()
         .withNewMetadata().withName("vectis-db-scratch").withNamespace(NAMESPACE).endMetadata()
-        .addToData("host", base64("localhost"))
+        .addToData("host", base64(host))
         .addToData("port", base64(Integer.toString(scratch.port())))
         .addToData("dbname", base64(scratch.name()))
         .addToData("user", base64(scratch.user()))
@@ -260,14 +265,7 @@ class GuardrailsEndToEndTest {
   void aScratchSecretThatIsProductionUnderAnotherNameWipesNothing(TestDatabase db)
       throws SQLException {
     steps.createSecret(db);
-    client.secrets().inNamespace(NAMESPACE).resource(new SecretBuilder()
-        .withNewMetadata().withName("vectis-db-scratch").withNamespace(NAMESPACE).endMetadata()
-        .addToData("host", base64("127.0.0.1"))
-        .addToData("port", base64(Integer.toString(db.port())))
-        .addToData("dbname", base64(db.name()))
-        .addToData("user", base64(db.user()))
-        .addToData("password", base64("scratch-pw"))
-        .build()).create();
+    scratchSecret("127.0.0.1", db);
     VectisProject.alembic(db, "upgrade", "head");
     db.execute("INSERT INTO roles (name) VALUES ('production-only')");
     createRehearsed(GOOD_IMAGE);
