@@ -59,13 +59,8 @@ final class LintCommand implements Callable<Integer> {
   /** The severities: defaults, then spec.policy.rules, then the --rule flags. */
   static Severities severities(SchemaMigration resource, Map<String, String> flags)
       throws CommandFailure {
-    Map<String, String> fromSpec = new LinkedHashMap<>();
-    if (resource.getSpec().policy != null && resource.getSpec().policy.rules != null) {
-      resource.getSpec().policy.rules.forEach((id, severity) ->
-          fromSpec.put(id, severity == null ? null : severity.name()));
-    }
     try {
-      return Severities.defaults().with(fromSpec, "spec.policy.rules").with(flags, "--rule");
+      return Severities.of(resource.getSpec().policy).with(flags, "--rule");
     } catch (IllegalArgumentException e) {
       throw new CommandFailure(e.getMessage(), Main.EXIT_USAGE);
     }

@@ -9,7 +9,6 @@ import dev.vectis.migrations.api.SchemaMigrationStatus;
 import dev.vectis.migrations.api.SeedRecord;
 import dev.vectis.migrations.api.SeedWhen;
 import dev.vectis.migrations.Sha256;
-import dev.vectis.migrations.api.RuleSeverity;
 import dev.vectis.migrations.plan.Decision.State;
 import dev.vectis.migrations.policy.Finding;
 import dev.vectis.migrations.policy.Linter;
@@ -24,7 +23,6 @@ import dev.vectis.migrations.revision.RevisionGraph;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -278,13 +276,7 @@ public final class Decider {
    */
   static Linter.Report lint(SchemaMigrationSpec spec, RevisionGraph graph,
       Map<String, RevisionChanges> changes, List<PendingRevision> pending, boolean upgrade) {
-    Map<String, String> rules = new LinkedHashMap<>();
-    if (spec.policy != null && spec.policy.rules != null) {
-      for (Map.Entry<String, RuleSeverity> rule : spec.policy.rules.entrySet()) {
-        rules.put(rule.getKey(), rule.getValue() == null ? null : rule.getValue().name());
-      }
-    }
-    Severities severities = Severities.defaults().with(rules, "spec.policy.rules");
+    Severities severities = Severities.of(spec.policy);
     List<String> checked = pending.stream().map(step -> step.revision).toList();
     // Files as the inspection names them: relative to spec.alembic.workingDir.
     Linter.Report report = new Linter(severities, "").lint(graph, changes, checked);

@@ -15,6 +15,20 @@ public final class Severities {
     return new Severities(new EnumMap<>(Rule.class));
   }
 
+  /**
+   * The defaults with {@code spec.policy.rules} over them.
+   *
+   * @throws IllegalArgumentException naming spec.policy.rules when a rule is unknown
+   */
+  public static Severities of(dev.vectis.migrations.api.PolicySpec policy) {
+    Map<String, String> rules = new java.util.LinkedHashMap<>();
+    if (policy != null && policy.rules != null) {
+      policy.rules.forEach((id, severity) ->
+          rules.put(id, severity == null ? null : severity.name()));
+    }
+    return defaults().with(rules, "spec.policy.rules");
+  }
+
   public Severity of(Rule rule) {
     return chosen.getOrDefault(rule, rule.defaultSeverity());
   }

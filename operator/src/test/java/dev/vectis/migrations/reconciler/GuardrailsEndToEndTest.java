@@ -107,30 +107,6 @@ class GuardrailsEndToEndTest {
     }
   }
 
-  private void editSpec(String name, java.util.function.Consumer<SchemaMigrationSpec> change) {
-    for (int attempt = 1; ; attempt++) {
-      try {
-        client.resources(SchemaMigration.class).inNamespace(NAMESPACE).withName(name).edit(r -> {
-          change.accept(r.getSpec());
-          return r;
-        });
-        return;
-      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
-        if (e.getCode() != 409 || attempt == 10) {
-          throw e;
-        }
-      }
-    }
-  }
-
-  private void awaitCondition(String name, String type, String reason) {
-    await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).until(() -> {
-      Condition condition = steps.condition(name, type);
-      return condition != null && "True".equals(condition.getStatus())
-          && (reason == null || reason.equals(condition.getReason()));
-    });
-  }
-
   private void scratchSecret(TestDatabase scratch) {
     scratchSecret("localhost", scratch);
   }
@@ -183,7 +159,7 @@ class GuardrailsEndToEndTest {
     VectisProject.alembic(db, "upgrade", "head");
     List<String> ordersBefore = columns(db, "orders");
     steps.create("vectis-backend", "head", NOT_NULL_IMAGE);
-    awaitCondition("vectis-backend", "Stalled", "PolicyViolation");
+    steps.awaitCondition("vectis-backend", "Stalled", "PolicyViolation");
 
     Condition stalled = steps.condition("vectis-backend", "Stalled");
     assertThat(stalled.getMessage()).startsWith("rule not-null-without-default in revision "
@@ -206,7 +182,7 @@ class GuardrailsEndToEndTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> events().stream()
         .anyMatch(e -> e.getReason().equals("PolicyFindings") && e.getType().equals("Warning")));
 
-    editSpec("vectis-backend", spec -> spec.policy.rules.put("not-null-without-default",
+    steps.editSpec("vectis-backend", spec -> spec.policy.rules.put("not-null-without-default",
         RuleSeverity.warn));
     steps.awaitReadyAt("vectis-backend", NOT_NULL);
     assertThat(versionRows(db)).containsExactly(NOT_NULL);
@@ -231,7 +207,7 @@ class GuardrailsEndToEndTest {
         + "WHERE table_schema = 'public' ORDER BY table_name");
     scratch.execute("CREATE TABLE leftover (n integer)");
     createRehearsed(BAD_DOWNGRADE_IMAGE);
-    awaitCondition("vectis-backend", "Stalled", "RehearsalFailed");
+    steps.awaitCondition("vectis-backend", "Stalled", "RehearsalFailed");
 
     String message = steps.condition("vectis-backend", "Stalled").getMessage();
     assertThat(message).contains("the rehearsal vectis-backend-rehearse-",
@@ -269,7 +245,7 @@ class GuardrailsEndToEndTest {
     VectisProject.alembic(db, "upgrade", "head");
     db.execute("INSERT INTO roles (name) VALUES ('production-only')");
     createRehearsed(GOOD_IMAGE);
-    awaitCondition("vectis-backend", "Stalled", "RehearsalFailed");
+    steps.awaitCondition("vectis-backend", "Stalled", "RehearsalFailed");
 
     assertThat(steps.condition("vectis-backend", "Stalled").getMessage())
         .contains("production's database under another name; nothing was done");

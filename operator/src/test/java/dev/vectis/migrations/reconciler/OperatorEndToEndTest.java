@@ -137,25 +137,6 @@ class OperatorEndToEndTest {
     return dev.vectis.migrations.testing.VectisProject.copy(images.resolve(name), without, extra);
   }
 
-  /** As kubectl edit: on a conflict with the operator's status write, read again and retry. */
-  private void editSpec(String name, java.util.function.Consumer<SchemaMigrationSpec> change) {
-    for (int attempt = 1; ; attempt++) {
-      try {
-        client.resources(SchemaMigration.class).inNamespace(NAMESPACE).withName(name).edit(r -> {
-          change.accept(r.getSpec());
-          return r; // the test API server advances the generation, as Kubernetes does
-        });
-        return;
-      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
-        if (e.getCode() != 409 || attempt == 10) {
-          throw e;
-        }
-      }
-    }
-  }
-
-
-
   private void createSecret(TestDatabase db) {
     steps.createSecret(db);
   }
@@ -192,19 +173,11 @@ class OperatorEndToEndTest {
 
 
 
-  private void awaitCondition(String name, String type, String reason) {
-    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
-      Condition condition = condition(name, type);
-      return condition != null && "True".equals(condition.getStatus())
-          && (reason == null || reason.equals(condition.getReason()));
-    });
-  }
-
   @Test
   void aFreshDatabaseIsInspectedMigratedSeededAndReady(TestDatabase db) throws SQLException {
     createSecret(db);
     create("vectis-backend", "head");
-    awaitCondition("vectis-backend", "Ready", null);
+    steps.awaitCondition("vectis-backend", "Ready", null);
 
     assertThat(versionRows(db)).containsExactly(HEAD);
     assertThat(db.count("SELECT count(*) FROM roles")).isEqualTo(3);
@@ -231,7 +204,7 @@ class OperatorEndToEndTest {
     createSecret(db);
     dev.vectis.migrations.testing.VectisProject.alembic(db, "upgrade", "head");
     create("vectis-backend", "a3e2f1b8c9d4");
-    awaitCondition("vectis-backend", "Stalled", "DowngradeNotAllowed");
+    steps.awaitCondition("vectis-backend", "Stalled", "DowngradeNotAllowed");
 
     assertThat(condition("vectis-backend", "Stalled").getMessage())
         .contains("would undo 5731d674e022 (multi_currency), c9d8e7f6a5b4 (merge_branches)");
@@ -243,12 +216,12 @@ class OperatorEndToEndTest {
   @Test
   void aMissingSecretWaitsAndProceedsOnceItExists(TestDatabase db) throws SQLException {
     create("vectis-backend", "head");
-    awaitCondition("vectis-backend", "Reconciling", "WaitingForDatabase");
+    steps.awaitCondition("vectis-backend", "Reconciling", "WaitingForDatabase");
     assertThat(condition("vectis-backend", "Reconciling").getMessage())
         .isEqualTo("Secret vectis-db-app not found in namespace shop");
 
     createSecret(db);
-    awaitCondition("vectis-backend", "Ready", null);
+    steps.awaitCondition("vectis-backend", "Ready", null);
     assertThat(versionRows(db)).containsExactly(HEAD);
   }
 
@@ -261,7 +234,7 @@ class OperatorEndToEndTest {
     root.addAppender(log);
     createSecret(db);
     create("vectis-backend", "head");
-    awaitCondition("vectis-backend", "Ready", null);
+    steps.awaitCondition("vectis-backend", "Ready", null);
     root.detachAppender(log);
     assertThat(log.list).isNotEmpty().allSatisfy(event ->
         assertThat(event.getFormattedMessage()).doesNotContain(PASSWORD));
@@ -282,12 +255,12 @@ class OperatorEndToEndTest {
     createSecret(db);
     SchemaMigration resource = create("vectis-backend", "head");
     // Retried on a conflict with the operator's first status write (as kubectl edit would).
-    editSpec("vectis-backend", spec -> {
+    steps.editSpec("vectis-backend", spec -> {
       spec.podTemplate = new dev.vectis.migrations.api.PodTemplate();
       spec.podTemplate.env = List.of(new io.fabric8.kubernetes.api.model.EnvVar(
           "DATABASE_URL", other.sqlAlchemyUrl(), null));
     });
-    awaitCondition("vectis-backend", "Stalled", "InvalidSpec");
+    steps.awaitCondition("vectis-backend", "Stalled", "InvalidSpec");
     assertThat(condition("vectis-backend", "Stalled").getMessage())
         .contains("spec.podTemplate.env[0].name", "DATABASE_URL");
     assertThat(kubelet.runs("migrate")).isEmpty();
@@ -302,7 +275,7 @@ class OperatorEndToEndTest {
     awaitReadyAt("vectis-backend", "a3e2f1b8c9d4");
     assertThat(db.tableExists("audit_log")).isFalse();
 
-    editSpec("vectis-backend", spec -> spec.targetRevision = "head");
+    steps.editSpec("vectis-backend", spec -> spec.targetRevision = "head");
     awaitReadyAt("vectis-backend", HEAD);
     assertThat(versionRows(db)).containsExactly(HEAD);
     assertThat(kubelet.runs("migrate")).hasSize(2);
@@ -337,7 +310,7 @@ class OperatorEndToEndTest {
     db.execute("INSERT INTO exchange_rates (base_currency, target_currency, rate, "
         + "effective_from) VALUES ('EUR', 'USD', 1.08, now())");
     SchemaMigration resource = create("vectis-backend", "a3e2f1b8c9d4");
-    editSpec("vectis-backend", spec -> spec.downgrade.allow = true);
+    steps.editSpec("vectis-backend", spec -> spec.downgrade.allow = true);
     awaitReadyAt("vectis-backend", "a3e2f1b8c9d4", "b7c4e9a1d2f3");
 
     assertThat(kubelet.runs()).extracting(KubeletStandIn.Run::action)
@@ -369,7 +342,7 @@ class OperatorEndToEndTest {
     create("vectis-backend", "head");
     awaitReadyAt("vectis-backend", HEAD);
 
-    editSpec("vectis-backend", spec -> {
+    steps.editSpec("vectis-backend", spec -> {
       spec.image = OLD_IMAGE;
       spec.downgrade.allow = true;
     });
@@ -389,12 +362,12 @@ class OperatorEndToEndTest {
   void multipleHeadsStallAndHeadsWorks(TestDatabase db) throws SQLException {
     createSecret(db);
     create("vectis-backend", "head", TWO_HEADS_IMAGE);
-    awaitCondition("vectis-backend", "Stalled", "MultipleHeads");
+    steps.awaitCondition("vectis-backend", "Stalled", "MultipleHeads");
     assertThat(condition("vectis-backend", "Stalled").getMessage())
         .contains("alembic merge heads -m \"merge_branches\"");
     assertThat(kubelet.runs("migrate")).isEmpty();
 
-    editSpec("vectis-backend", spec -> spec.targetRevision = "heads");
+    steps.editSpec("vectis-backend", spec -> spec.targetRevision = "heads");
     awaitReadyAt("vectis-backend", "a3e2f1b8c9d4", "b7c4e9a1d2f3");
   }
 
@@ -404,16 +377,16 @@ class OperatorEndToEndTest {
     createSecret(db);
     dev.vectis.migrations.testing.VectisProject.alembic(db, "upgrade", "head");
     create("vectis-backend", "head", BAD_IMAGE);
-    awaitCondition("vectis-backend", "Stalled", "MigrationFailed");
+    steps.awaitCondition("vectis-backend", "Stalled", "MigrationFailed");
     assertThat(condition("vectis-backend", "Stalled").getMessage())
         .contains("relation \"no_such_table\" does not exist");
     assertThat(versionRows(db)).containsExactly(HEAD);
     await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
         .until(() -> kubelet.runs("migrate").size() == 1);
 
-    editSpec("vectis-backend", spec -> spec.retryToken = "try-again");
+    steps.editSpec("vectis-backend", spec -> spec.retryToken = "try-again");
     await().atMost(Duration.ofSeconds(30)).until(() -> kubelet.runs("migrate").size() == 2);
-    awaitCondition("vectis-backend", "Stalled", "MigrationFailed");
+    steps.awaitCondition("vectis-backend", "Stalled", "MigrationFailed");
     assertThat(versionRows(db)).containsExactly(HEAD);
   }
 
@@ -433,8 +406,8 @@ class OperatorEndToEndTest {
     awaitReadyAt("vectis-backend", "a3e2f1b8c9d4");
 
     postgres.close();
-    editSpec("vectis-backend", spec -> spec.targetRevision = "head");
-    awaitCondition("vectis-backend", "Reconciling", "WaitingForDatabase");
+    steps.editSpec("vectis-backend", spec -> spec.targetRevision = "head");
+    steps.awaitCondition("vectis-backend", "Reconciling", "WaitingForDatabase");
     assertThat(condition("vectis-backend", "Reconciling").getMessage())
         .startsWith("cannot reach PostgreSQL at localhost:" + port);
 
@@ -464,14 +437,14 @@ class OperatorEndToEndTest {
         "migrate").delete();
     operator = startOperator();
 
-    awaitCondition("vectis-backend", "Stalled", "JobLost");
+    steps.awaitCondition("vectis-backend", "Stalled", "JobLost");
     assertThat(condition("vectis-backend", "Stalled").getMessage())
         .contains("its Job was removed", "spec.retryToken", "at " + HEAD);
     Thread.sleep(3000);
     assertThat(kubelet.runs("migrate")).as("not run a second time").hasSize(1);
     assertThat(versionRows(db)).containsExactly(HEAD);
 
-    editSpec("vectis-backend", spec -> spec.retryToken = "after-checking");
+    steps.editSpec("vectis-backend", spec -> spec.retryToken = "after-checking");
     await().atMost(Duration.ofSeconds(60)).until(() -> kubelet.runs("migrate").size() == 2);
   }
 
@@ -489,7 +462,7 @@ class OperatorEndToEndTest {
     create("upgrader", "head", RACE_IMAGE);
     await().atMost(Duration.ofSeconds(60)).until(() -> db.activeStatements("pg_sleep(12)") == 1);
     SchemaMigration downgrader = create("downgrader", "a3e2f1b8c9d4", RACE_IMAGE);
-    editSpec("downgrader", spec -> spec.downgrade.allow = true);
+    steps.editSpec("downgrader", spec -> spec.downgrade.allow = true);
 
     awaitReadyAt("downgrader", "a3e2f1b8c9d4", "b7c4e9a1d2f3");
     assertThat(versionRows(db)).containsExactlyInAnyOrder("a3e2f1b8c9d4", "b7c4e9a1d2f3");
@@ -556,7 +529,7 @@ class OperatorEndToEndTest {
     createSecret(db);
     dev.vectis.migrations.testing.VectisProject.alembic(db, "upgrade", "head");
     create("vectis-backend", "a3e2f1b8c9d4");
-    editSpec("vectis-backend", spec -> spec.downgrade.allow = true);
+    steps.editSpec("vectis-backend", spec -> spec.downgrade.allow = true);
     awaitReadyAt("vectis-backend", "a3e2f1b8c9d4", "b7c4e9a1d2f3");
 
     RbacRules rules = RbacRules.load(ProjectPaths.root().resolve("deploy/rbac.yaml"));
@@ -685,7 +658,7 @@ class OperatorEndToEndTest {
     putSecret("smig_reader", "a-wrong-one", db.name(), db.port());
     create("vectis-backend", "head");
 
-    awaitCondition("vectis-backend", "Stalled", "DatabaseAuthFailed");
+    steps.awaitCondition("vectis-backend", "Stalled", "DatabaseAuthFailed");
     assertThat(condition("vectis-backend", "Stalled").getMessage())
         .contains("authentication failed for user \"smig_reader\"", "check the password")
         .doesNotContain("a-wrong-one");
@@ -702,7 +675,7 @@ class OperatorEndToEndTest {
     putSecret(db.user(), PASSWORD, "no_such_database", db.port());
     create("vectis-backend", "head");
 
-    awaitCondition("vectis-backend", "Stalled", "DatabaseNotFound");
+    steps.awaitCondition("vectis-backend", "Stalled", "DatabaseNotFound");
     assertThat(condition("vectis-backend", "Stalled").getMessage())
         .contains("database \"no_such_database\" does not exist");
 
@@ -718,7 +691,7 @@ class OperatorEndToEndTest {
     putSecret("smig_nobody", "pw-1", db.name(), db.port());
     create("vectis-backend", "head");
 
-    awaitCondition("vectis-backend", "Stalled", "PermissionDenied");
+    steps.awaitCondition("vectis-backend", "Stalled", "PermissionDenied");
     assertThat(condition("vectis-backend", "Stalled").getMessage())
         .contains("permission denied for user \"smig_nobody\"");
 
@@ -733,7 +706,7 @@ class OperatorEndToEndTest {
     createSecret(db);
     create("vectis-backend", "head");
 
-    awaitCondition("vectis-backend", "Stalled", "InvalidVersionTable");
+    steps.awaitCondition("vectis-backend", "Stalled", "InvalidVersionTable");
     assertThat(condition("vectis-backend", "Stalled").getMessage())
         .contains("not Alembic's", "spec.alembic.versionTable");
     assertThat(kubelet.runs("migrate")).isEmpty();
@@ -741,7 +714,7 @@ class OperatorEndToEndTest {
     // A person moves the foreign table away; any spec change (here the retry token) makes
     // the operator look at once, else the five-minute re-check does.
     db.execute("ALTER TABLE alembic_version RENAME TO legacy_version");
-    editSpec("vectis-backend", spec -> spec.retryToken = "table-moved");
+    steps.editSpec("vectis-backend", spec -> spec.retryToken = "table-moved");
     awaitReadyAt("vectis-backend", HEAD);
     assertThat(versionRows(db)).containsExactly(HEAD);
   }
@@ -781,7 +754,7 @@ class OperatorEndToEndTest {
 
       awaitReadyAt("vectis-backend", HEAD);
       await().atMost(Duration.ofSeconds(60)).until(() -> !accepted.isEmpty());
-      awaitCondition("hung", "Reconciling", "WaitingForDatabase");
+      steps.awaitCondition("hung", "Reconciling", "WaitingForDatabase");
       assertThat(condition("hung", "Reconciling").getMessage())
           .startsWith("cannot reach PostgreSQL at localhost:" + silent.getLocalPort());
       for (java.net.Socket socket : accepted) {
@@ -803,7 +776,7 @@ class OperatorEndToEndTest {
         "{\"kind\":\"Status\",\"code\":409,\"reason\":\"Conflict\"}").once();
     create("vectis-backend", "a3e2f1b8c9d4");
 
-    awaitCondition("vectis-backend", "Stalled", "DowngradeNotAllowed");
+    steps.awaitCondition("vectis-backend", "Stalled", "DowngradeNotAllowed");
     Thread.sleep(2000);
     assertThat(client.v1().events().inNamespace(NAMESPACE).list().getItems())
         .filteredOn(event -> "DowngradeNotAllowed".equals(event.getReason())).hasSize(1);
@@ -826,7 +799,7 @@ class OperatorEndToEndTest {
     root.addAppender(log);
     create("vectis-backend", "head");
 
-    awaitCondition("vectis-backend", "Reconciling", "ReconcileError");
+    steps.awaitCondition("vectis-backend", "Reconciling", "ReconcileError");
     root.detachAppender(log);
     assertThat(condition("vectis-backend", "Reconciling").getMessage())
         .startsWith("the operator failed: ").doesNotContain(PASSWORD);

@@ -78,6 +78,32 @@ class ResourceSteps {
         .findFirst().orElse(null);
   }
 
+  /** As kubectl edit: on a conflict with the operator's status write, read again and retry. */
+  void editSpec(String name, java.util.function.Consumer<SchemaMigrationSpec> change) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        client.resources(SchemaMigration.class).inNamespace(NAMESPACE).withName(name).edit(r -> {
+          change.accept(r.getSpec());
+          return r; // the test API server advances the generation, as Kubernetes does
+        });
+        return;
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt == 10) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  /** Waits until condition {@code type} is True (with {@code reason}, unless null). */
+  void awaitCondition(String name, String type, String reason) {
+    await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).until(() -> {
+      Condition condition = condition(name, type);
+      return condition != null && "True".equals(condition.getStatus())
+          && (reason == null || reason.equals(condition.getReason()));
+    });
+  }
+
   void awaitReadyAt(String name, String... rows) {
     await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).until(() -> {
       SchemaMigration resource = get(name);
