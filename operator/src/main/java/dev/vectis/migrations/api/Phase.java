@@ -7,6 +7,7 @@ public enum Phase {
   BackingUp,
   Migrating,
   Seeding,
+  AwaitingApproval,
   Ready,
   Blocked,
   Failed

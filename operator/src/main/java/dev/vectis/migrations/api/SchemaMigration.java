@@ -27,4 +27,6 @@ public class SchemaMigration extends CustomResource<SchemaMigrationSpec, SchemaM
     implements Namespaced {
   public static final String GROUP = "migrations.vectis.dev";
   public static final String VERSION = "v1alpha1";
+  /** Approves the plan whose status.pendingPlan.planHash is the annotation's value. */
+  public static final String APPROVE_ANNOTATION = GROUP + "/approve";
 }

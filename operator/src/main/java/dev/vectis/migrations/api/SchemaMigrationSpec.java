@@ -49,6 +49,12 @@ public class SchemaMigrationSpec {
       + "before production (upgrade, back, and again).")
   public RehearsalSpec rehearsal;
 
+  @JsonPropertyDescription("Which plans wait for a person's approval before they run.")
+  public ApprovalSpec approval = new ApprovalSpec();
+
+  @JsonPropertyDescription("How much of the run history status.history keeps.")
+  public HistorySpec history = new HistorySpec();
+
   @JsonPropertyDescription("Settings merged into the pods of every Job the operator creates.")
   public PodTemplate podTemplate = new PodTemplate();
 

@@ -50,6 +50,17 @@ public class SchemaMigrationStatus {
       + "(spec.rehearsal).")
   public RehearsalRecord lastRehearsal;
 
+  @JsonPropertyDescription("The plan waiting for approval (spec.approval), while the reason is "
+      + "AwaitingApproval.")
+  public PendingPlan pendingPlan;
+
+  @JsonPropertyDescription("The last approved plan.")
+  public ApprovalRecord lastApproval;
+
+  @JsonPropertyDescription("The last finished runs (backups, rehearsals, migrations, seeds), "
+      + "newest first; spec.history.limit long.")
+  public List<HistoryEntry> history;
+
   @JsonPropertyDescription("Ready, Reconciling and Stalled, as kstatus reads them.")
   public List<Condition> conditions = new ArrayList<>();
 }

@@ -8,7 +8,7 @@ import java.util.List;
 /**
  * The outcome of one decision: the action, and what the status must say about it.
  *
- * @param state READY, RECONCILING or STALLED (kstatus)
+ * @param state READY, RECONCILING, STALLED (kstatus) or AWAITING_APPROVAL
  * @param resolvedTarget the target resolved for this generation (rows, comma-joined), or null
  *     when it could not be resolved
  * @param pending the revisions still to run, in order
@@ -22,7 +22,9 @@ public record Decision(Action action, State state, Phase phase, Reason reason, S
   public enum State {
     READY,
     RECONCILING,
-    STALLED
+    STALLED,
+    /** Ready, Reconciling and Stalled all False: a person's approval is awaited. */
+    AWAITING_APPROVAL
   }
 
   public Decision {

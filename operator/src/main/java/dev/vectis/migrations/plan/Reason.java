@@ -15,6 +15,9 @@ public enum Reason {
   /** The operator itself failed (an API error, a bug): retried, then Stalled. */
   ReconcileError,
 
+  // Neither Reconciling nor Stalled: a plan waits for a person's approval (spec.approval).
+  AwaitingApproval,
+
   // Stalled: a person must act.
   DowngradeNotAllowed,
   MultipleHeads,
