@@ -8,6 +8,7 @@ import dev.vectis.migrations.database.AdvisoryLock;
 import dev.vectis.migrations.database.BackupScript;
 import dev.vectis.migrations.database.ConnectionSettings;
 import dev.vectis.migrations.database.DatabaseProblem;
+import dev.vectis.migrations.database.ExistingTables;
 import dev.vectis.migrations.database.SecretMasker;
 import dev.vectis.migrations.database.VersionTableReader;
 import dev.vectis.migrations.jobs.JobFactory;
@@ -17,6 +18,7 @@ import dev.vectis.migrations.plan.ActionResult;
 import dev.vectis.migrations.plan.DatabaseState;
 import dev.vectis.migrations.plan.Decider;
 import dev.vectis.migrations.plan.Decision;
+import dev.vectis.migrations.plan.Diagnoses;
 import dev.vectis.migrations.plan.Inspection;
 import dev.vectis.migrations.plan.Observation;
 import dev.vectis.migrations.plan.Outcomes;
@@ -327,8 +329,13 @@ public final class LocalEngine {
 
   private Decision observeAndDecide() {
     DatabaseState state = readDatabase();
-    Decision decision = Decider.decide(new Observation(generation, spec, status, null,
-        inspection, Inspection.unknown(), state));
+    Observation observation = new Observation(generation, spec, status, null, inspection,
+        Inspection.unknown(), state);
+    // Local mode has no other images to look in; the database's tables it can read.
+    if (Diagnoses.needsExistingTables(observation)) {
+      observation = observation.withExistingTables(existingTables());
+    }
+    Decision decision = Decider.decide(observation);
     List<String> rows = state instanceof DatabaseState.Rows r ? r.rows() : null;
     newFindings = StatusWriter.apply(status, decision, generation, rows, now()).stream()
         .filter(transition -> transition.startsWith(StatusWriter.POLICY + "/")).toList();
@@ -345,6 +352,16 @@ public final class LocalEngine {
       return new DatabaseState.Rows(observed.rows());
     } catch (SQLException e) {
       return DatabaseProblem.classify(e, database).state();
+    }
+  }
+
+  /** The database's tables, for the diagnosis of a schema without its version rows. */
+  private java.util.Set<String> existingTables() {
+    try (java.sql.Connection connection = java.sql.DriverManager.getConnection(
+        database.jdbcUrl(), database.jdbcProperties())) {
+      return ExistingTables.read(connection);
+    } catch (SQLException e) {
+      return null; // not diagnosed; the migration's own error will say what is wrong
     }
   }
 

@@ -10,6 +10,7 @@ import dev.vectis.migrations.plan.ActionResult;
 import dev.vectis.migrations.plan.DatabaseState;
 import dev.vectis.migrations.plan.Decider;
 import dev.vectis.migrations.plan.Decision;
+import dev.vectis.migrations.plan.Diagnoses;
 import dev.vectis.migrations.plan.Inspection;
 import dev.vectis.migrations.plan.Observation;
 import dev.vectis.migrations.plan.Outcomes;
@@ -188,9 +189,21 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
     String applied = status.appliedImage;
     Inspection appliedImage = applied == null || applied.equals(resource.getSpec().image)
         ? Inspection.unknown() : graphs.get(stored, applied);
-    Decision decision = Decider.decide(new Observation(generation, resource.getSpec(), status,
+    Observation observation = new Observation(generation, resource.getSpec(), status,
         runningJob, specImage, appliedImage, database.state(),
-        scratch == null ? null : scratch.state()));
+        scratch == null ? null : scratch.state());
+    // Only for a diagnosis: the other cached graphs, the database's tables.
+    if (Diagnoses.needsCachedImages(observation)) {
+      Set<String> excluded = new HashSet<>(Set.of(resource.getSpec().image));
+      if (applied != null) {
+        excluded.add(applied);
+      }
+      observation = observation.withCachedImages(graphs.others(stored, excluded));
+    }
+    if (Diagnoses.needsExistingTables(observation)) {
+      observation = observation.withExistingTables(databases.existingTables(database));
+    }
+    Decision decision = Decider.decide(observation);
     List<String> rows = database.state() instanceof DatabaseState.Rows r ? r.rows() : null;
     effects.transitions.addAll(StatusWriter.apply(status, decision, generation, rows, now()));
 
@@ -205,7 +218,8 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
     if (decision.state() == Decision.State.RECONCILING && runningJob == null) {
       return update.rescheduleAfter(backoff(status));
     }
-    if (database.state() instanceof DatabaseState.Unusable) {
+    if (database.state() instanceof DatabaseState.Unusable
+        || decision.reason().isFixedInTheDatabase()) {
       // A fixed Secret comes as an event; a fixed grant or table is found by this re-check.
       return update.rescheduleAfter(MAX_BACKOFF);
     }
