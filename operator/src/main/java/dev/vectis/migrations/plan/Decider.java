@@ -276,8 +276,15 @@ public final class Decider {
     }
     if (!Boolean.TRUE.equals(observation.spec().downgrade.allow)) {
       List<PendingRevision> pending = pending(appliedGraph, down);
+      List<String> missing = new ArrayList<>();
+      for (PendingRevision step : pending) {
+        Revision revision = appliedGraph.revision(step.revision);
+        if (revision.downgradeEmpty() && !revision.upgradeEmpty()) {
+          missing.add(describe(step));
+        }
+      }
       return stalled(Reason.DowngradeNotAllowed, Diagnoses.rollbackNotAllowed(unknown, applied,
-          rows, targetRows, revisions(pending), observation.spec()), String.join(",",
+          rows, targetRows, revisions(pending), missing, observation.spec()), String.join(",",
           targetRows), pending, heads);
     }
     Planned planned = new Planned(down, false, targetRows);

@@ -77,13 +77,21 @@ public final class Diagnoses {
    * that is not allowed: both ways out.
    */
   static String rollbackNotAllowed(String unknown, String applied, List<String> rows,
-      List<String> targetRows, String undone, SchemaMigrationSpec spec) {
+      List<String> targetRows, String undone, List<String> missingDowngrades,
+      SchemaMigrationSpec spec) {
+    String known = unknown + "; " + applied + " (status.appliedImage, which migrated it) knows "
+        + "it. Set spec.image back to " + applied + " to stay at " + Decider.describe(rows);
+    if (!missingDowngrades.isEmpty()) {
+      // Allowing it would only stall again at MissingDowngrade: not offered.
+      return known + ". Reaching " + Decider.describe(targetRows) + " would undo " + undone
+          + ", but the downgrade() of " + String.join(", ", missingDowngrades) + " is empty "
+          + "while its upgrade() is not, so no downgrade can: restore a backup taken before it "
+          + "instead";
+    }
     boolean backup = !Boolean.FALSE.equals(spec.backup.beforeDowngrade);
-    return unknown + "; " + applied + " (status.appliedImage, which migrated it) knows it. Set "
-        + "spec.image back to " + applied + " to stay at " + Decider.describe(rows) + ", or "
-        + "allow the downgrade (spec.downgrade.allow: true) and the operator will run it with "
-        + applied + "'s scripts" + (backup ? ", after a verified backup," : "") + " undoing "
-        + undone + " to reach " + Decider.describe(targetRows);
+    return known + ", or allow the downgrade (spec.downgrade.allow: true) and the operator "
+        + "will run it with " + applied + "'s scripts" + (backup ? ", after a verified backup,"
+        : "") + " undoing " + undone + " to reach " + Decider.describe(targetRows);
   }
 
   /** The applied image knows the rows but cannot take them to the spec's target. */

@@ -389,6 +389,20 @@ class DeciderTest {
     assertThat(decision.pending()).extracting(p -> p.revision).containsExactly(HEAD);
     assertThat(decision.resolvedTarget()).isEqualTo(MERGE);
     assertThat(decision.phase()).isEqualTo(Phase.Blocked);
+
+    // A downgrade that could not run is not offered.
+    Decision irreversible = new Given().rows(HEAD).with(g -> {
+      g.specImage = new Inspection.Loaded(VECTIS_OLD);
+      g.spec.image = OLD_IMAGE;
+      g.status.appliedImage = IMAGE;
+      g.appliedImage = new Inspection.Loaded(IRREVERSIBLE);
+    }).decide();
+    assertThat(irreversible.reason()).isEqualTo(Reason.DowngradeNotAllowed);
+    assertThat(irreversible.message()).endsWith("Set spec.image back to " + IMAGE + " to stay "
+        + "at " + HEAD + ". Reaching " + MERGE + " would undo " + HEAD + " (multi_currency), but "
+        + "the downgrade() of " + HEAD + " (multi_currency) is empty while its upgrade() is not, "
+        + "so no downgrade can: restore a backup taken before it instead")
+        .doesNotContain("spec.downgrade.allow");
   }
 
   @Test
