@@ -3,7 +3,9 @@ package dev.vectis.migrations.reconciler;
 import static dev.vectis.migrations.reconciler.EndToEndHarness.IMAGE;
 import static dev.vectis.migrations.reconciler.EndToEndHarness.NEXT;
 import static dev.vectis.migrations.reconciler.EndToEndHarness.NEXT_IMAGE;
+import static dev.vectis.migrations.reconciler.EndToEndHarness.OLD_IMAGE;
 import static dev.vectis.migrations.testing.VectisProject.HEAD;
+import static dev.vectis.migrations.testing.VectisProject.MERGE;
 import static dev.vectis.migrations.testing.VectisProject.versionRows;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -56,7 +58,32 @@ class DiagnosesEndToEndTest {
   }
 
   @Test
-  void anOlderImageNamesTheAppliedImageThatKnowsTheRevisionAndBothWaysBack(TestDatabase db)
+  void aRollbackToAnOlderImageNamesTheAppliedImageAndTheAllowedDowngradeRunsWithIt(
+      TestDatabase db) throws Exception {
+    harness.createSecret(db);
+    harness.create(NAME, "head", IMAGE);
+    harness.awaitReadyAt(NAME, HEAD);
+
+    harness.editSpec(NAME, spec -> spec.image = OLD_IMAGE);
+    String message = stalledMessage("DowngradeNotAllowed");
+    assertThat(message).isEqualTo("the database is at " + HEAD + ", which the scripts of "
+        + OLD_IMAGE + " do not contain; " + IMAGE + " (status.appliedImage, which migrated it) "
+        + "knows it. Set spec.image back to " + IMAGE + " to stay at " + HEAD + ", or allow the "
+        + "downgrade (spec.downgrade.allow: true) and the operator will run it with " + IMAGE
+        + "'s scripts, after a verified backup, undoing " + HEAD + " (multi_currency) to reach "
+        + MERGE);
+    assertThat(harness.kubelet.runs("migrate")).hasSize(1);
+
+    harness.editSpec(NAME, spec -> spec.downgrade.allow = true);
+    harness.awaitReadyAt(NAME, MERGE);
+    var runs = harness.kubelet.runs("migrate");
+    assertThat(runs).hasSize(2);
+    assertThat(runs.get(1).output()).contains("Running downgrade " + HEAD + " -> " + MERGE);
+    assertThat(harness.get(NAME).getStatus().lastBackup.revision).isEqualTo(HEAD);
+  }
+
+  @Test
+  void anAppliedImageWhoseDowngradeIsEmptyIsNamedWithoutOfferingTheDowngrade(TestDatabase db)
       throws Exception {
     harness.createSecret(db);
     VectisProject.alembic(db, "upgrade", "head");
