@@ -941,4 +941,42 @@ class DeciderTest {
     assertThat(decision.message()).contains("audit.log (b7c4e9a1d2f3 add_audit_log)",
         "`alembic stamp <revision>`");
   }
+
+  @Test
+  void rowsThatNoOneImageHasAllOfSayWhichImageHasWhich() {
+    RevisionGraph left = new RevisionGraph(List.of(Revision.of("r1", null),
+        Revision.of("l2", "r1")));
+    RevisionGraph right = new RevisionGraph(List.of(Revision.of("r1", null),
+        Revision.of("x2", "r1")));
+    Decision decision = new Given().rows("l2", "x2").with(g -> {
+      g.specImage = new Inspection.Loaded(new RevisionGraph(List.of(Revision.of("r1", null))));
+      g.cachedImages = new java.util.LinkedHashMap<>(Map.of("app:left",
+          new Inspection.Loaded(left)));
+      g.cachedImages.put("app:right", new Inspection.Loaded(right));
+    }).decide();
+    assertThat(decision.reason()).isEqualTo(Reason.UnknownRevision);
+    assertThat(decision.message()).contains("no image this resource knows contains all of "
+        + "l2, x2 (l2 is in app:left; x2 is in app:right)", "alembic stamp --purge");
+  }
+
+  @Test
+  void anAppliedImageThatCannotReachTheTargetIsNamedWithWhatToDo() {
+    // The spec's image is on another line: its head is not behind the database.
+    RevisionGraph applied = new RevisionGraph(List.of(Revision.of("r1", null),
+        Revision.of("r2", "r1"), Revision.of("s2", "r1")));
+    RevisionGraph spec = new RevisionGraph(List.of(Revision.of("r1", null),
+        Revision.of("s2", "r1")));
+    Decision decision = new Given().rows("r2").with(g -> {
+      g.specImage = new Inspection.Loaded(spec);
+      g.status.appliedImage = "app:applied";
+      g.appliedImage = new Inspection.Loaded(applied);
+    }).decide();
+    assertThat(decision.reason()).isEqualTo(Reason.UnknownRevision);
+    assertThat(decision.message()).isEqualTo("the database is at r2, which the scripts of "
+        + IMAGE + " do not contain; app:applied (status.appliedImage, which migrated it) knows "
+        + "it, but cannot downgrade it to s2, what spec.targetRevision (head) means in " + IMAGE
+        + ". Set spec.image back to app:applied, or set spec.targetRevision to a revision both "
+        + "images contain and behind the database, with spec.downgrade.allow: true: the "
+        + "operator will run that downgrade with app:applied's scripts");
+  }
 }
