@@ -251,18 +251,31 @@ public final class Diagnoses {
     Map<String, List<String>> createdBy = new LinkedHashMap<>();
     Map<String, Boolean> complete = new LinkedHashMap<>();
     List<String> found = new ArrayList<>();
+    // A table a pending revision drops before one creates it again is no conflict.
+    Set<String> dropped = new HashSet<>();
     for (PendingRevision step : pending) {
-      List<String> tables = createdTables(changes.get(step.revision));
-      createdBy.put(step.revision, tables);
+      List<String> tables = new ArrayList<>();
       boolean all = true;
       List<String> here = new ArrayList<>();
-      for (String table : tables) {
-        if (existing.contains(table)) {
-          here.add(table);
-        } else {
-          all = false;
+      RevisionChanges revision = changes.get(step.revision);
+      for (RevisionChanges.Operation operation : revision == null ? List
+          .<RevisionChanges.Operation>of() : revision.upgrade().operations()) {
+        String table = tableName(operation);
+        if (table == null) {
+          continue;
+        }
+        if ("DropTableOp".equals(operation.op())) {
+          dropped.add(table);
+        } else if ("CreateTableOp".equals(operation.op())) {
+          tables.add(table);
+          if (existing.contains(table) && !dropped.contains(table)) {
+            here.add(table);
+          } else {
+            all = false;
+          }
         }
       }
+      createdBy.put(step.revision, tables);
       complete.put(step.revision, all);
       if (!here.isEmpty()) {
         found.add(String.join(", ", here) + " (" + describe(step) + ")");
@@ -298,19 +311,13 @@ public final class Diagnoses {
         + "tables are leftovers, drop them", resolved, pending, heads);
   }
 
-  /** The tables an upgrade() creates, as {@link Observation#existingTables()} names them. */
-  private static List<String> createdTables(RevisionChanges changes) {
-    if (changes == null) {
-      return List.of();
+  /** An operation's table as {@link Observation#existingTables()} names it, or null. */
+  private static String tableName(RevisionChanges.Operation operation) {
+    if (operation.table() == null) {
+      return null;
     }
-    List<String> tables = new ArrayList<>();
-    for (RevisionChanges.Operation operation : changes.upgrade().operations()) {
-      if ("CreateTableOp".equals(operation.op()) && operation.table() != null) {
-        tables.add(operation.schema() == null ? operation.table()
-            : operation.schema() + "." + operation.table());
-      }
-    }
-    return tables;
+    return operation.schema() == null ? operation.table()
+        : operation.schema() + "." + operation.table();
   }
 
   // ------------------------------------------------------------------ helpers

@@ -917,6 +917,14 @@ class DeciderTest {
     assertThat(given.decide().action()).isInstanceOf(Action.Migrate.class);
     given.existingTables = null; // not read
     assertThat(given.decide().action()).isInstanceOf(Action.Migrate.class);
+    // A revision that drops the table before it creates it again expects it there.
+    given.existingTables = java.util.Set.of("t_0f5e1c2d3a4b", "public.t_0f5e1c2d3a4b");
+    given.specImage = captured(VECTIS, Map.of("0f5e1c2d3a4b", new RevisionChanges(
+        "versions/0f.py", phase(9, operation("DropTableOp", "t_0f5e1c2d3a4b", null, 10, null,
+            null), operation("CreateTableOp", "t_0f5e1c2d3a4b", null, 11, null, null)),
+        phase(20, operation("DropTableOp", "t_0f5e1c2d3a4b", null, 21, null, null)),
+        List.of())));
+    assertThat(given.decide().action()).isInstanceOf(Action.Migrate.class);
     // Only an upgrade from base is diagnosed.
     given.rows("0f5e1c2d3a4b");
     assertThat(Diagnoses.needsExistingTables(given.observation())).isFalse();
