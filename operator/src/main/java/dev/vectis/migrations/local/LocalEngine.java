@@ -68,6 +68,8 @@ public final class LocalEngine {
   private final Clock clock;
   private final LocalState.Saved saved;
   private final long generation;
+  /** The plan a person approved on the command line (spec.approval), or null. */
+  private String approvedPlan;
   private final SchemaMigrationStatus status;
   private final Path alembicDir;
   private final Path seedDir;
@@ -102,6 +104,12 @@ public final class LocalEngine {
     fresh.generation = 1;
     fresh.status = new SchemaMigrationStatus();
     return fresh;
+  }
+
+  /** Approves the plan with this hash (migrate --approve), as the annotation does. */
+  public LocalEngine approving(String planHash) {
+    this.approvedPlan = planHash;
+    return this;
   }
 
   /** Observes and decides once; changes nothing (the {@code status} command). */
@@ -156,7 +164,8 @@ public final class LocalEngine {
         say(Interruption.line("the seed was stopped; the database is at " + at));
         return new Outcome(status, observeAndDecide(), Interruption.exitCode());
       }
-      Outcomes.finished(status, result, readDatabase(), generation, now()).events()
+      Outcomes.finished(status, result, readDatabase(), generation, now(),
+          Outcomes.historyLimit(spec)).events()
           .forEach(event -> say("    " + event));
       save();
       say(result.succeeded() ? "==> the seed ran at " + at
@@ -196,14 +205,14 @@ public final class LocalEngine {
         }
         continue;
       }
-      StatusWriter.started(status, jobName(action), action, now());
+      StatusWriter.started(status, jobName(action), action, decision.approval(), now());
       save();
       ActionResult result = run(action);
       if (Interruption.requested() && !result.succeeded()) {
         return interrupted(action, decision);
       }
       Outcomes.Recorded recorded = Outcomes.finished(status, result, readDatabase(), generation,
-          now());
+          now(), Outcomes.historyLimit(spec));
       recorded.events().forEach(event -> say("    " + event));
       if (recorded.graphOutput() != null) {
         inspection = loaded(InspectionScript.parse(recorded.graphOutput()));
@@ -215,7 +224,9 @@ public final class LocalEngine {
     }
     save();
     int exit = decision.state() == Decision.State.READY ? 0 : 1;
-    if (decision.state() != Decision.State.READY) {
+    if (decision.state() == Decision.State.AWAITING_APPROVAL) {
+      say("==> Awaiting approval: " + decision.message());
+    } else if (decision.state() != Decision.State.READY) {
       say("==> " + (decision.state() == Decision.State.STALLED ? "Stalled" : "Not ready") + " ("
           + decision.reason() + "): " + decision.message());
     } else {
@@ -287,7 +298,7 @@ public final class LocalEngine {
     say("==> the previous run stopped during its " + status.activeJob.action + " (started "
         + status.activeJob.startedAt + ")");
     Outcomes.finished(status, new ActionResult(ActionResult.Ending.LOST, -1, "", null),
-        readDatabase(), generation, now()).events().forEach(event -> say("    " + event));
+        readDatabase(), generation, now(), Outcomes.historyLimit(spec)).events().forEach(event -> say("    " + event));
   }
 
   /** A local run is a person's explicit retry (what retryToken is to the operator). */
@@ -328,7 +339,7 @@ public final class LocalEngine {
   private Decision observeAndDecide() {
     DatabaseState state = readDatabase();
     Decision decision = Decider.decide(new Observation(generation, spec, status, null,
-        inspection, Inspection.unknown(), state));
+        inspection, Inspection.unknown(), state).approving(approvedPlan));
     List<String> rows = state instanceof DatabaseState.Rows r ? r.rows() : null;
     newFindings = StatusWriter.apply(status, decision, generation, rows, now()).stream()
         .filter(transition -> transition.startsWith(StatusWriter.POLICY + "/")).toList();

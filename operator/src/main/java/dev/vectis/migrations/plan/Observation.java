@@ -16,10 +16,12 @@ import dev.vectis.migrations.api.SchemaMigrationStatus;
  * @param scratchDatabase for {@code spec.rehearsal}: {@link DatabaseState.Rows} (any) when its
  *     Secret can be used, {@link DatabaseState.Unavailable} while it cannot (a missing
  *     Secret), {@link DatabaseState.Unusable} when a person must act (it is production)
+ * @param approvedPlan the plan hash a person approved (the resource's approve annotation, or
+ *     local mode's --approve), or null
  */
 public record Observation(long generation, SchemaMigrationSpec spec, SchemaMigrationStatus status,
     String runningJobAction, Inspection specImage, Inspection appliedImage,
-    DatabaseState database, DatabaseState scratchDatabase) {
+    DatabaseState database, DatabaseState scratchDatabase, String approvedPlan) {
   public Observation {
     status = status == null ? new SchemaMigrationStatus() : status;
     appliedImage = appliedImage == null ? Inspection.unknown() : appliedImage;
@@ -30,6 +32,13 @@ public record Observation(long generation, SchemaMigrationSpec spec, SchemaMigra
   public Observation(long generation, SchemaMigrationSpec spec, SchemaMigrationStatus status,
       String runningJobAction, Inspection specImage, Inspection appliedImage,
       DatabaseState database) {
-    this(generation, spec, status, runningJobAction, specImage, appliedImage, database, null);
+    this(generation, spec, status, runningJobAction, specImage, appliedImage, database, null,
+        null);
+  }
+
+  /** This observation with the plan hash a person approved. */
+  public Observation approving(String planHash) {
+    return new Observation(generation, spec, status, runningJobAction, specImage, appliedImage,
+        database, scratchDatabase, planHash);
   }
 }

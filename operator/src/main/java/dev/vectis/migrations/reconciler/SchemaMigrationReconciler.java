@@ -7,6 +7,7 @@ import dev.vectis.migrations.database.SecretMasker;
 import dev.vectis.migrations.jobs.JobFactory;
 import dev.vectis.migrations.plan.Action;
 import dev.vectis.migrations.plan.ActionResult;
+import dev.vectis.migrations.plan.Approvals;
 import dev.vectis.migrations.plan.DatabaseState;
 import dev.vectis.migrations.plan.Decider;
 import dev.vectis.migrations.plan.Decision;
@@ -116,6 +117,27 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
     return List.of(jobs, graphMaps, secrets);
   }
 
+  /** The plan hash a person approved with the approve annotation, or null. */
+  static String approvedPlan(SchemaMigration resource) {
+    var annotations = resource.getMetadata().getAnnotations();
+    String value = annotations == null ? null
+        : annotations.get(SchemaMigration.APPROVE_ANNOTATION);
+    return value == null ? null : value.strip();
+  }
+
+  /**
+   * Which updates of a SchemaMigration are worth a reconcile: a new generation (a spec
+   * change), a new approval (an annotation, which does not change the generation), or its
+   * deletion. Its own status writes are not.
+   */
+  static boolean worthReconciling(SchemaMigration updated, SchemaMigration before) {
+    Long generation = updated.getMetadata().getGeneration();
+    Long previous = before.getMetadata().getGeneration();
+    return generation == null || previous == null || generation > previous
+        || !java.util.Objects.equals(approvedPlan(updated), approvedPlan(before))
+        || updated.isMarkedForDeletion();
+  }
+
   @Override
   public UpdateControl<SchemaMigration> reconcile(SchemaMigration resource,
       Context<SchemaMigration> context) {
@@ -165,8 +187,8 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
         status.activeJob = null;
       } else if (job == null) {
         effects.transitions.addAll(Outcomes.finished(status, new ActionResult(
-            ActionResult.Ending.LOST, -1, "", null), database.state(), generation, now())
-            .events());
+            ActionResult.Ending.LOST, -1, "", null), database.state(), generation, now(),
+            Outcomes.historyLimit(resource.getSpec())).events());
       } else if (!JobResults.finished(job)) {
         runningJob = status.activeJob.action;
         // Seen, so created: also mends a write made from a cache that had not seen it yet.
@@ -190,13 +212,13 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
         ? Inspection.unknown() : graphs.get(stored, applied);
     Decision decision = Decider.decide(new Observation(generation, resource.getSpec(), status,
         runningJob, specImage, appliedImage, database.state(),
-        scratch == null ? null : scratch.state()));
+        scratch == null ? null : scratch.state(), approvedPlan(resource)));
     List<String> rows = database.state() instanceof DatabaseState.Rows r ? r.rows() : null;
     effects.transitions.addAll(StatusWriter.apply(status, decision, generation, rows, now()));
 
     Action action = decision.action();
     if (!(action instanceof Action.None)) {
-      return createJob(context, resource, action, database, scratch, effects);
+      return createJob(context, resource, decision, database, scratch, effects);
     }
     if (!Serialization.asJson(status).equals(statusBefore)) {
       writeStatus(context, resource, effects);
@@ -219,8 +241,10 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
   }
 
   private UpdateControl<SchemaMigration> createJob(Context<SchemaMigration> context,
-      SchemaMigration resource, Action action, DatabaseObserver.Observed database,
+      SchemaMigration resource, Decision decision, DatabaseObserver.Observed database,
       DatabaseObserver.Scratch scratch, Effects effects) {
+    Action action = decision.action();
+    Approvals.Approval approval = decision.approval();
     KubernetesClient client = context.getClient();
     SchemaMigrationStatus status = resource.getStatus();
     String namespace = namespace(resource);
@@ -239,7 +263,7 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
       writeStatus(context, resource, effects);
       return UpdateControl.<SchemaMigration>noUpdate().rescheduleAfter(Duration.ofSeconds(1));
     }
-    StatusWriter.started(status, name, action, now());
+    StatusWriter.started(status, name, action, approval, now());
     // Status first: a restarted operator finds the Job it was about to create.
     writeStatus(context, resource, effects);
     checkpoints.reached(Checkpoints.Point.STATUS_WRITTEN_BEFORE_JOB, resource);
@@ -343,7 +367,7 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
     ActionResult result = JobResults.of(client, job, masker,
         path -> JobFactory.backupLocation(resource, database.access(), path));
     Outcomes.Recorded recorded = Outcomes.finished(status, result, database.state(), generation,
-        now());
+        now(), Outcomes.historyLimit(resource.getSpec()));
     if (recorded.graphOutput() != null) {
       storeGraph(client, resource, active.image, recorded.graphOutput(), stored);
     }
