@@ -231,8 +231,10 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
       // A fixed Secret comes as an event; a fixed grant or table is found by this re-check.
       return update.rescheduleAfter(MAX_BACKOFF);
     }
-    if (decision.state() == Decision.State.READY) {
-      // Something else may move the database (another resource, a person): look again.
+    if (decision.state() == Decision.State.READY
+        || decision.state() == Decision.State.AWAITING_APPROVAL) {
+      // Something else may move the database (another resource, a person): look again, so
+      // neither Ready nor a waiting plan outlives the truth.
       // Spread over ±10 %: resources that got Ready together do not all look at once.
       return update.rescheduleAfter(Duration.ofMillis(Math.round(readyRecheck.toMillis()
           * (0.9 + 0.2 * ThreadLocalRandom.current().nextDouble()))));
