@@ -339,7 +339,8 @@ public final class LocalEngine {
   private Decision observeAndDecide() {
     DatabaseState state = readDatabase();
     Decision decision = Decider.decide(new Observation(generation, spec, status, null,
-        inspection, Inspection.unknown(), state).approving(approvedPlan));
+        inspection, Inspection.unknown(), state).approving(approvedPlan)
+        .onDatabase(dev.vectis.migrations.database.DatabaseIdentity.of(database).key()));
     List<String> rows = state instanceof DatabaseState.Rows r ? r.rows() : null;
     newFindings = StatusWriter.apply(status, decision, generation, rows, now()).stream()
         .filter(transition -> transition.startsWith(StatusWriter.POLICY + "/")).toList();

@@ -20,7 +20,8 @@ import java.util.Map;
 /**
  * Approvals bound to the plan (spec.approval): which plans wait for a person, and the hash a
  * person approves. The hash covers everything that decides what will run, so any change voids
- * an approval given before it: the image, the database and how it is reached, how Alembic is
+ * an approval given before it: the image, the database (which server and database the rows
+ * were read from, and the spec that reaches it), how Alembic is
  * run, the version rows now and after, the steps, whether a backup is taken, the retry token
  * (a retry is approved anew) and the last migration (an approval is spent once its plan ran).
  */
@@ -54,7 +55,7 @@ public final class Approvals {
 
   /** The plan of {@code migrate} as a person reviews it, with its hash. */
   static PendingPlan plan(SchemaMigrationSpec spec, SchemaMigrationStatus status,
-      Action.Migrate migrate, boolean backup) {
+      String databaseKey, Action.Migrate migrate, boolean backup) {
     PendingPlan plan = new PendingPlan();
     plan.direction = migrate.direction();
     plan.from = String.join(",", migrate.from());
@@ -65,14 +66,15 @@ public final class Approvals {
       plan.steps.add(new PendingRevision(step.revision, step.message));
     }
     plan.backup = backup;
-    plan.planHash = hash(spec, status.lastMigration, migrate, backup);
+    plan.planHash = hash(spec, status.lastMigration, databaseKey, migrate, backup);
     return plan;
   }
 
   static String hash(SchemaMigrationSpec spec, MigrationRecord lastMigration,
-      Action.Migrate migrate, boolean backup) {
+      String databaseKey, Action.Migrate migrate, boolean backup) {
     Map<String, Object> decisive = new LinkedHashMap<>();
     decisive.put("image", migrate.image());
+    decisive.put("databaseIdentity", databaseKey);
     decisive.put("database", spec.database);
     decisive.put("alembic", spec.alembic);
     decisive.put("podTemplate", spec.podTemplate);

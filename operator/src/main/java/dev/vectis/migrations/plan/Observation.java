@@ -18,10 +18,13 @@ import dev.vectis.migrations.api.SchemaMigrationStatus;
  *     Secret), {@link DatabaseState.Unusable} when a person must act (it is production)
  * @param approvedPlan the plan hash a person approved (the resource's approve annotation, or
  *     local mode's --approve), or null
+ * @param databaseKey which database the rows were read from ({@code DatabaseIdentity.key()}),
+ *     or null when not known: an approval is for one database
  */
 public record Observation(long generation, SchemaMigrationSpec spec, SchemaMigrationStatus status,
     String runningJobAction, Inspection specImage, Inspection appliedImage,
-    DatabaseState database, DatabaseState scratchDatabase, String approvedPlan) {
+    DatabaseState database, DatabaseState scratchDatabase, String approvedPlan,
+    String databaseKey) {
   public Observation {
     status = status == null ? new SchemaMigrationStatus() : status;
     appliedImage = appliedImage == null ? Inspection.unknown() : appliedImage;
@@ -33,12 +36,25 @@ public record Observation(long generation, SchemaMigrationSpec spec, SchemaMigra
       String runningJobAction, Inspection specImage, Inspection appliedImage,
       DatabaseState database) {
     this(generation, spec, status, runningJobAction, specImage, appliedImage, database, null,
-        null);
+        null, null);
+  }
+
+  public Observation(long generation, SchemaMigrationSpec spec, SchemaMigrationStatus status,
+      String runningJobAction, Inspection specImage, Inspection appliedImage,
+      DatabaseState database, DatabaseState scratchDatabase, String approvedPlan) {
+    this(generation, spec, status, runningJobAction, specImage, appliedImage, database,
+        scratchDatabase, approvedPlan, null);
   }
 
   /** This observation with the plan hash a person approved. */
   public Observation approving(String planHash) {
     return new Observation(generation, spec, status, runningJobAction, specImage, appliedImage,
-        database, scratchDatabase, planHash);
+        database, scratchDatabase, planHash, databaseKey);
+  }
+
+  /** This observation with the identity of the database its rows were read from. */
+  public Observation onDatabase(String key) {
+    return new Observation(generation, spec, status, runningJobAction, specImage, appliedImage,
+        database, scratchDatabase, approvedPlan, key);
   }
 }

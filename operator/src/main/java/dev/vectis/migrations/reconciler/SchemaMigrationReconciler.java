@@ -212,7 +212,9 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
         ? Inspection.unknown() : graphs.get(stored, applied);
     Decision decision = Decider.decide(new Observation(generation, resource.getSpec(), status,
         runningJob, specImage, appliedImage, database.state(),
-        scratch == null ? null : scratch.state(), approvedPlan(resource)));
+        scratch == null ? null : scratch.state(), approvedPlan(resource))
+        .onDatabase(database.access() == null ? null : dev.vectis.migrations.database
+            .DatabaseIdentity.of(database.access().settings()).key()));
     List<String> rows = database.state() instanceof DatabaseState.Rows r ? r.rows() : null;
     effects.transitions.addAll(StatusWriter.apply(status, decision, generation, rows, now()));
 

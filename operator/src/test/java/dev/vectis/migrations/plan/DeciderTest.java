@@ -71,6 +71,7 @@ class DeciderTest {
     DatabaseState database = new DatabaseState.Rows(List.of());
     DatabaseState scratch;
     String approved;
+    String databaseKey = "localhost-5432-vectis-0123456789ab";
     long generation = GENERATION;
 
     Given() {
@@ -97,7 +98,7 @@ class DeciderTest {
 
     Decision decide() {
       return Decider.decide(new Observation(generation, spec, status, runningJob, specImage,
-          appliedImage, database, scratch, approved));
+          appliedImage, database, scratch, approved, databaseKey));
     }
   }
 
@@ -159,6 +160,7 @@ class DeciderTest {
         g -> g.rows("0f5e1c2d3a4b"),
         g -> g.target(MERGE),
         g -> g.spec.database.secretRef.name = "other-db",
+        g -> g.databaseKey = "db2.internal-5432-vectis-ba9876543210",
         g -> g.spec.alembic.versionTable = "other_version",
         g -> g.spec.podTemplate.serviceAccountName = "migrator",
         g -> g.spec.retryToken = "again",
