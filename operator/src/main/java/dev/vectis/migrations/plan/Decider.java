@@ -164,9 +164,15 @@ public final class Decider {
       if (rehearsal != null) {
         return rehearsal.withPolicy(report);
       }
+      Approvals.Approval approval = approval(observation, migrate, false);
+      if (approval != null && !approval.approved()) {
+        return awaitingApproval(observation, approval, resolved, pending, heads)
+            .withPolicy(report);
+      }
       return reconciling(migrate, Phase.Migrating, Reason.Migrating, "upgrading "
           + describe(rows) + " to " + describe(planned.plan().finalVersionTable()) + ": "
-          + revisions(pending), resolved, pending, heads).withPolicy(report);
+          + revisions(pending), resolved, pending, heads).withPolicy(report)
+          .withApproval(approval);
     }
     return downgrade(observation, graph, image, rows, planned, migrate, resolved, pending,
         heads, report).withPolicy(report);
@@ -207,15 +213,43 @@ public final class Decider {
     if (rehearsal != null) {
       return rehearsal;
     }
-    if (!Boolean.FALSE.equals(spec.backup.beforeDowngrade)
+    boolean backup = !Boolean.FALSE.equals(spec.backup.beforeDowngrade);
+    // Approved before the backup: the backup is part of the plan a person approves.
+    Approvals.Approval approval = approval(observation, migrate, backup);
+    if (approval != null && !approval.approved()) {
+      return awaitingApproval(observation, approval, resolved, pending, heads);
+    }
+    if (backup
         && !freshBackupOf(observation.status().lastBackup, rows, observation.generation())) {
       return reconciling(new Action.BackUp(rows), Phase.BackingUp, Reason.BackingUp,
           "backing up the database at " + describe(rows) + " before the downgrade", resolved,
-          pending, heads);
+          pending, heads).withApproval(approval);
     }
     return reconciling(migrate, Phase.Migrating, Reason.Migrating, "downgrading "
         + describe(rows) + " to " + describe(planned.plan().finalVersionTable()) + " with "
-        + image + ": undoing " + revisions(pending), resolved, pending, heads);
+        + image + ": undoing " + revisions(pending), resolved, pending, heads)
+        .withApproval(approval);
+  }
+
+  // ------------------------------------------------------------------ approvals
+
+  /** The approval {@code migrate} needs (spec.approval), or null when it needs none. */
+  private static Approvals.Approval approval(Observation observation, Action.Migrate migrate,
+      boolean backup) {
+    SchemaMigrationSpec spec = observation.spec();
+    if (!Approvals.required(spec, migrate.upgrade())) {
+      return null;
+    }
+    var plan = Approvals.plan(spec, observation.status(), observation.databaseKey(), migrate,
+        backup);
+    return new Approvals.Approval(plan, plan.planHash.equals(observation.approvedPlan()));
+  }
+
+  private static Decision awaitingApproval(Observation observation, Approvals.Approval approval,
+      String resolved, List<PendingRevision> pending, List<String> heads) {
+    return new Decision(Action.none(), State.AWAITING_APPROVAL, Phase.AwaitingApproval,
+        Reason.AwaitingApproval, Approvals.awaitingMessage(observation.spec(), approval.plan(),
+        observation.approvedPlan()), resolved, pending, heads).withApproval(approval);
   }
 
   /**

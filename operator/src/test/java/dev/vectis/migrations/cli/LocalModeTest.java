@@ -147,6 +147,30 @@ class LocalModeTest {
   }
 
   @Test
+  void aPlanNeedingApprovalWaitsUntilItsHashIsGivenAndIsRemembered(TestDatabase db)
+      throws IOException, SQLException {
+    Path resource = resource("head", "approval: {required: Any}", "history: {limit: 2}");
+    assertThat(local("migrate", db, resource, vectis(), "-o", "yaml")).isEqualTo(1);
+    java.util.regex.Matcher hash = java.util.regex.Pattern
+        .compile("planHash: \"?([0-9a-f]{16})").matcher(printed);
+    assertThat(hash.find()).as(printed).isTrue();
+    assertThat(printed).contains("==> Awaiting approval: the upgrade of base to " + HEAD,
+        "migrate --approve " + hash.group(1), "reason: AwaitingApproval");
+    assertThat(db.tableExists("alembic_version")).isFalse();
+
+    assertThat(local("migrate", db, resource, vectis(), "--approve", "0123456789abcdef"))
+        .isEqualTo(1);
+    assertThat(printed).contains("is for another plan");
+    assertThat(db.tableExists("alembic_version")).isFalse();
+
+    assertThat(local("migrate", db, resource, vectis(), "--approve", hash.group(1), "-o",
+        "yaml")).as(printed).isZero();
+    assertThat(versionRows(db)).containsExactly(HEAD);
+    assertThat(printed).contains("planHash: " + hash.group(1), "approvedAt:",
+        "result: Succeeded");
+  }
+
+  @Test
   void multipleHeadsAreRefused(TestDatabase db) throws IOException, SQLException {
     Path project = copyOfVectis(List.of("c9d8e7f6a5b4_merge_branches.py",
         "5731d674e022_multi_currency.py"));

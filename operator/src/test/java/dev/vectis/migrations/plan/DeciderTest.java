@@ -2,7 +2,9 @@ package dev.vectis.migrations.plan;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.vectis.migrations.api.ApprovalRequired;
 import dev.vectis.migrations.api.DatabaseSpec;
+import dev.vectis.migrations.api.PendingPlan;
 import dev.vectis.migrations.api.Phase;
 import dev.vectis.migrations.api.SchemaMigrationSpec;
 import dev.vectis.migrations.api.SchemaMigrationStatus;
@@ -70,6 +72,8 @@ class DeciderTest {
     DatabaseState scratch;
     Map<String, Inspection> cachedImages;
     java.util.Set<String> existingTables;
+    String approved;
+    String databaseKey = "localhost-5432-vectis-0123456789ab";
     long generation = GENERATION;
 
     Given() {
@@ -96,12 +100,101 @@ class DeciderTest {
 
     Observation observation() {
       return new Observation(generation, spec, status, runningJob, specImage, appliedImage,
-          database, scratch, cachedImages, existingTables);
+          database, scratch, approved, databaseKey, cachedImages, existingTables);
     }
 
     Decision decide() {
       return Decider.decide(observation());
     }
+  }
+
+  // ------------------------------------------------------------------ approvals
+
+  @Test
+  void aDowngradeNeedingApprovalWaitsWithItsPlanAndRunsOnlyWhenThatPlanIsApproved() {
+    Consumer<Given> downgrade = g -> {
+      g.spec.downgrade.allow = true;
+      g.spec.approval.required = ApprovalRequired.Downgrade;
+      g.rows(HEAD).target(MERGE);
+    };
+    Decision waiting = new Given().with(downgrade).decide();
+    assertThat(waiting.state()).isEqualTo(State.AWAITING_APPROVAL);
+    assertThat(waiting.reason()).isEqualTo(Reason.AwaitingApproval);
+    assertThat(waiting.phase()).isEqualTo(Phase.AwaitingApproval);
+    assertThat(waiting.action()).isInstanceOf(Action.None.class);
+    PendingPlan plan = waiting.approval().plan();
+    assertThat(plan.direction).isEqualTo("downgrade");
+    assertThat(plan.from).isEqualTo(HEAD);
+    assertThat(plan.to).isEqualTo(MERGE);
+    assertThat(plan.backup).isTrue();
+    assertThat(plan.steps).extracting(step -> step.revision).containsExactly(HEAD);
+    assertThat(plan.planHash).matches("[0-9a-f]{16}");
+    assertThat(waiting.message()).contains("waits for approval", plan.planHash,
+        "migrations.vectis.dev/approve=" + plan.planHash, "after a verified backup");
+
+    // An approval of another plan is void, and said so.
+    Decision stale = new Given().with(downgrade).with(g -> g.approved = "0123456789abcdef")
+        .decide();
+    assertThat(stale.state()).isEqualTo(State.AWAITING_APPROVAL);
+    assertThat(stale.message()).contains("0123456789abcdef", "is for another plan");
+
+    // Approved: the backup first (part of the approved plan), then the downgrade itself.
+    Decision backup = new Given().with(downgrade).with(g -> g.approved = plan.planHash)
+        .decide();
+    assertThat(backup.action()).isInstanceOf(Action.BackUp.class);
+    assertThat(backup.approval().approved()).isTrue();
+    Decision migrate = new Given().with(downgrade).with(g -> g.approved = plan.planHash)
+        .with(g -> StatusWriter.backedUp(g.status, "pvc:dump", 1, "00", List.of(HEAD),
+            GENERATION, NOW)).decide();
+    assertThat(migrate.action()).isInstanceOf(Action.Migrate.class);
+    assertThat(migrate.approval().planHash()).isEqualTo(plan.planHash);
+
+    // Upgrades do not wait under Downgrade.
+    Decision upgrade = new Given().with(g -> g.spec.approval.required =
+        ApprovalRequired.Downgrade).decide();
+    assertThat(upgrade.action()).isInstanceOf(Action.Migrate.class);
+    assertThat(upgrade.approval()).isNull();
+  }
+
+  @Test
+  void everythingThatDecidesWhatRunsChangesThePlanHash() {
+    Consumer<Given> any = g -> g.spec.approval.required = ApprovalRequired.Any;
+    String base = new Given().with(any).decide().approval().planHash();
+    assertThat(new Given().with(any).decide().approval().planHash()).isEqualTo(base);
+    List<Consumer<Given>> changes = List.of(
+        g -> g.spec.image = IMAGE + "-2",
+        g -> g.rows("0f5e1c2d3a4b"),
+        g -> g.target(MERGE),
+        g -> g.spec.database.secretRef.name = "other-db",
+        g -> g.databaseKey = "db2.internal-5432-vectis-ba9876543210",
+        g -> g.spec.alembic.versionTable = "other_version",
+        g -> g.spec.podTemplate.serviceAccountName = "migrator",
+        g -> g.spec.retryToken = "again",
+        g -> {
+          g.status.lastMigration = new dev.vectis.migrations.api.MigrationRecord();
+          g.status.lastMigration.job = "vectis-migrate-1";
+          g.status.lastMigration.completedAt = "2026-12-01T00:00:00Z";
+        });
+    for (Consumer<Given> change : changes) {
+      Decision changed = new Given().with(any).with(change).decide();
+      assertThat(changed.approval().planHash()).isNotEqualTo(base);
+    }
+    // What does not decide what runs leaves it alone.
+    assertThat(new Given().with(any).with(g -> g.spec.history.limit = 3).decide().approval()
+        .planHash()).isEqualTo(base);
+    // A plan waits under Any whatever its direction, and runs once approved.
+    assertThat(new Given().with(any).with(g -> g.approved = base).decide().action())
+        .isInstanceOf(Action.Migrate.class);
+  }
+
+  @Test
+  void aDenyFindingOrARefusalIsNotOfferedForApproval() {
+    Decision refused = new Given().with(g -> {
+      g.spec.approval.required = ApprovalRequired.Any;
+      g.rows(HEAD).target(MERGE);
+    }).decide();
+    assertThat(refused.reason()).isEqualTo(Reason.DowngradeNotAllowed);
+    assertThat(refused.approval()).isNull();
   }
 
   @Test
