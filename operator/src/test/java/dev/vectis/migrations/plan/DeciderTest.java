@@ -223,6 +223,46 @@ class DeciderTest {
   }
 
   @Test
+  void aFailedApprovedDowngradeIsNotRetriedUnderTheSameApprovalAfterAnUnrelatedEdit() {
+    Given given = new Given().with(approvedDowngrade());
+    String hash = given.decide().approval().planHash();
+    given.approved = hash;
+    assertThat(step(given, ActionResult.exited(0, ""), "2026-12-01T08:00:00Z", HEAD).action())
+        .isInstanceOf(Action.BackUp.class);
+    assertThat(step(given, ActionResult.exited(1, "FAILED: boom"), "2026-12-01T08:01:00Z",
+        HEAD).action()).isInstanceOf(Action.Migrate.class);
+    assertThat(given.decide().reason()).isEqualTo(Reason.MigrationFailed);
+
+    // A person edits something that is not part of the plan (a new generation, no retryToken):
+    // the plan that failed must not run again under the approval it spent.
+    given.generation = GENERATION + 1;
+    given.spec.history.limit = 20;
+    Decision after = given.decide();
+    assertThat(after.action()).as(after.message()).isInstanceOf(Action.None.class);
+    assertThat(after.state()).isEqualTo(State.AWAITING_APPROVAL);
+    assertThat(after.approval().planHash()).isNotEqualTo(hash);
+    // The retry, approved anew, runs (backed up again: a new generation).
+    given.approved = after.approval().planHash();
+    assertThat(given.decide().action()).isInstanceOf(Action.BackUp.class);
+  }
+
+  @Test
+  void aLostApprovedDowngradeIsNotRunAgainUnderTheSameApprovalAfterAnUnrelatedEdit() {
+    Given given = new Given().with(approvedDowngrade());
+    given.approved = given.decide().approval().planHash();
+    step(given, ActionResult.exited(0, ""), "2026-12-01T08:00:00Z", HEAD);
+    step(given, new ActionResult(ActionResult.Ending.LOST, -1, "", null),
+        "2026-12-01T08:01:00Z", HEAD);
+    assertThat(given.decide().reason()).isEqualTo(Reason.JobLost);
+
+    given.generation = GENERATION + 1;
+    given.spec.approval.required = ApprovalRequired.Any;
+    Decision after = given.decide();
+    assertThat(after.action()).as("it may have run: " + after.message())
+        .isInstanceOf(Action.None.class);
+  }
+
+  @Test
   void theHashStaysThroughAResyncTheApprovedBackupAndARelativeTarget() {
     Given given = new Given().with(approvedDowngrade()).target("-1");
     Decision first = given.decide();
