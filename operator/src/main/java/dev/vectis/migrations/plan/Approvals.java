@@ -23,6 +23,8 @@ import java.util.Map;
  * an approval given before it: the image, the database and how it is reached, how Alembic is
  * run, the version rows now and after, the steps, whether a backup is taken, the retry token
  * (a retry is approved anew) and the last migration (an approval is spent once its plan ran).
+ * And the generation: a failed or lost run is retried after any edit of the spec (not only
+ * retryToken), and that retry must be approved anew too.
  */
 public final class Approvals {
   /** Keys sorted: the same spec always hashes the same, whatever order it was written in. */
@@ -53,8 +55,8 @@ public final class Approvals {
   }
 
   /** The plan of {@code migrate} as a person reviews it, with its hash. */
-  static PendingPlan plan(SchemaMigrationSpec spec, SchemaMigrationStatus status,
-      Action.Migrate migrate, boolean backup) {
+  static PendingPlan plan(long generation, SchemaMigrationSpec spec,
+      SchemaMigrationStatus status, Action.Migrate migrate, boolean backup) {
     PendingPlan plan = new PendingPlan();
     plan.direction = migrate.direction();
     plan.from = String.join(",", migrate.from());
@@ -65,13 +67,14 @@ public final class Approvals {
       plan.steps.add(new PendingRevision(step.revision, step.message));
     }
     plan.backup = backup;
-    plan.planHash = hash(spec, status.lastMigration, migrate, backup);
+    plan.planHash = hash(generation, spec, status.lastMigration, migrate, backup);
     return plan;
   }
 
-  static String hash(SchemaMigrationSpec spec, MigrationRecord lastMigration,
+  static String hash(long generation, SchemaMigrationSpec spec, MigrationRecord lastMigration,
       Action.Migrate migrate, boolean backup) {
     Map<String, Object> decisive = new LinkedHashMap<>();
+    decisive.put("generation", generation);
     decisive.put("image", migrate.image());
     decisive.put("database", spec.database);
     decisive.put("alembic", spec.alembic);

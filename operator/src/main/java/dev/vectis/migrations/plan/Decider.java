@@ -229,7 +229,8 @@ public final class Decider {
     if (!Approvals.required(spec, migrate.upgrade())) {
       return null;
     }
-    var plan = Approvals.plan(spec, observation.status(), migrate, backup);
+    var plan = Approvals.plan(observation.generation(), spec, observation.status(), migrate,
+        backup);
     return new Approvals.Approval(plan, plan.planHash.equals(observation.approvedPlan()));
   }
 
