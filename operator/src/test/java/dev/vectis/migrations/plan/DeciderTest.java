@@ -263,6 +263,30 @@ class DeciderTest {
   }
 
   @Test
+  void aDowngradeRunAgainAfterTheDatabaseMovedBackNeedsANewApprovalAndANewBackup() {
+    Given given = new Given().with(approvedDowngrade());
+    String hash = given.decide().approval().planHash();
+    given.approved = hash;
+    step(given, ActionResult.exited(0, ""), "2026-12-01T08:00:00Z", HEAD);
+    assertThat(step(given, ActionResult.exited(0, ""), "2026-12-01T08:01:00Z", MERGE).action())
+        .isInstanceOf(Action.Migrate.class);
+    assertThat(given.decide().state()).isEqualTo(State.READY);
+
+    // Someone upgrades the database again (same generation), and writes data at HEAD.
+    given.rows(HEAD);
+    Decision again = given.decide();
+    assertThat(again.state()).as("a plan that ran spent its approval")
+        .isEqualTo(State.AWAITING_APPROVAL);
+    assertThat(again.approval().planHash()).isNotEqualTo(hash);
+    assertThat(again.approval().plan().backup).isTrue();
+
+    // Approved anew: the backup of 08:00 predates the downgrade of 08:01 and everything written
+    // since; the plan says "after a verified backup", so a new one is taken first.
+    given.approved = again.approval().planHash();
+    assertThat(given.decide().action()).isInstanceOf(Action.BackUp.class);
+  }
+
+  @Test
   void theHashStaysThroughAResyncTheApprovedBackupAndARelativeTarget() {
     Given given = new Given().with(approvedDowngrade()).target("-1");
     Decision first = given.decide();
