@@ -342,7 +342,7 @@ public final class LocalEngine {
     DatabaseState state = readDatabase();
     Observation observation = new Observation(generation, spec, status, null, inspection,
         Inspection.unknown(), state).approving(approvedPlan)
-        .onDatabase(dev.vectis.migrations.database.DatabaseIdentity.of(database).key());
+        .scopedTo(dev.vectis.migrations.database.DatabaseIdentity.of(database).key());
     // Local mode has no other images to look in; the database's tables it can read.
     if (Diagnoses.needsExistingTables(observation)) {
       observation = observation.withExistingTables(existingTables());

@@ -21,9 +21,11 @@ import java.util.Map;
  * Approvals bound to the plan (spec.approval): which plans wait for a person, and the hash a
  * person approves. The hash covers everything that decides what will run, so any change voids
  * an approval given before it: the image, the database (which server and database the rows
- * were read from, and the spec that reaches it), how Alembic is
+ * were read from, which resource, and the spec that reaches it), how Alembic is
  * run, the version rows now and after, the steps, whether a backup is taken, the retry token
  * (a retry is approved anew) and the last migration (an approval is spent once its plan ran).
+ * And the generation: a failed or lost run is retried after any edit of the spec (not only
+ * retryToken), and that retry must be approved anew too.
  */
 public final class Approvals {
   /** Keys sorted: the same spec always hashes the same, whatever order it was written in. */
@@ -54,8 +56,8 @@ public final class Approvals {
   }
 
   /** The plan of {@code migrate} as a person reviews it, with its hash. */
-  static PendingPlan plan(SchemaMigrationSpec spec, SchemaMigrationStatus status,
-      String databaseKey, Action.Migrate migrate, boolean backup) {
+  static PendingPlan plan(long generation, SchemaMigrationSpec spec,
+      SchemaMigrationStatus status, String scope, Action.Migrate migrate, boolean backup) {
     PendingPlan plan = new PendingPlan();
     plan.direction = migrate.direction();
     plan.from = String.join(",", migrate.from());
@@ -66,15 +68,16 @@ public final class Approvals {
       plan.steps.add(new PendingRevision(step.revision, step.message));
     }
     plan.backup = backup;
-    plan.planHash = hash(spec, status.lastMigration, databaseKey, migrate, backup);
+    plan.planHash = hash(generation, spec, status.lastMigration, scope, migrate, backup);
     return plan;
   }
 
-  static String hash(SchemaMigrationSpec spec, MigrationRecord lastMigration,
-      String databaseKey, Action.Migrate migrate, boolean backup) {
+  static String hash(long generation, SchemaMigrationSpec spec, MigrationRecord lastMigration,
+      String scope, Action.Migrate migrate, boolean backup) {
     Map<String, Object> decisive = new LinkedHashMap<>();
+    decisive.put("generation", generation);
     decisive.put("image", migrate.image());
-    decisive.put("databaseIdentity", databaseKey);
+    decisive.put("scope", scope);
     decisive.put("database", spec.database);
     decisive.put("alembic", spec.alembic);
     decisive.put("podTemplate", spec.podTemplate);

@@ -220,7 +220,8 @@ public final class Decider {
       return awaitingApproval(observation, approval, resolved, pending, heads);
     }
     if (backup
-        && !freshBackupOf(observation.status().lastBackup, rows, observation.generation())) {
+        && !freshBackupOf(observation.status().lastBackup, observation.status().lastMigration,
+            rows, observation.generation())) {
       return reconciling(new Action.BackUp(rows), Phase.BackingUp, Reason.BackingUp,
           "backing up the database at " + describe(rows) + " before the downgrade", resolved,
           pending, heads).withApproval(approval);
@@ -240,7 +241,8 @@ public final class Decider {
     if (!Approvals.required(spec, migrate.upgrade())) {
       return null;
     }
-    var plan = Approvals.plan(spec, observation.status(), observation.databaseKey(), migrate,
+    var plan = Approvals.plan(observation.generation(), spec, observation.status(),
+        observation.approvalScope(), migrate,
         backup);
     return new Approvals.Approval(plan, plan.planHash.equals(observation.approvedPlan()));
   }
@@ -566,9 +568,19 @@ public final class Decider {
     return null;
   }
 
-  private static boolean freshBackupOf(BackupRecord backup, List<String> rows, long generation) {
+  /**
+   * A backup of these rows taken for this generation, that no migration has left since: one
+   * from these rows that started after it means the database was moved back to them later,
+   * with whatever was written since, which that dump does not hold.
+   */
+  private static boolean freshBackupOf(BackupRecord backup, MigrationRecord lastMigration,
+      List<String> rows, long generation) {
     return backup != null && backup.generation != null && backup.generation == generation
-        && sameRows(split(backup.revision), rows);
+        && sameRows(split(backup.revision), rows)
+        && !(lastMigration != null && lastMigration.startedAt != null
+            && backup.completedAt != null
+            && sameRows(split(lastMigration.from), split(backup.revision))
+            && lastMigration.startedAt.compareTo(backup.completedAt) >= 0);
   }
 
   /**

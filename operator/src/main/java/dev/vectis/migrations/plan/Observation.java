@@ -21,8 +21,9 @@ import java.util.Set;
  *     Secret), {@link DatabaseState.Unusable} when a person must act (it is production)
  * @param approvedPlan the plan hash a person approved (the resource's approve annotation, or
  *     local mode's --approve), or null
- * @param databaseKey which database the rows were read from ({@code DatabaseIdentity.key()}),
- *     or null when not known: an approval is for one database
+ * @param approvalScope where a plan is approved for: which database the rows were read from
+ *     ({@code DatabaseIdentity.key()}) and, in a cluster, which resource (its uid); null when
+ *     not known. An approval is for one resource and one database
  * @param cachedImages the graphs of the other images this resource used before (the graph
  *     cache), besides the spec's and the applied image, most recently stored first: what a
  *     diagnosis of a revision the spec's image does not contain looks in. Gathered only then
@@ -35,7 +36,7 @@ import java.util.Set;
 public record Observation(long generation, SchemaMigrationSpec spec, SchemaMigrationStatus status,
     String runningJobAction, Inspection specImage, Inspection appliedImage,
     DatabaseState database, DatabaseState scratchDatabase, String approvedPlan,
-    String databaseKey, Map<String, Inspection> cachedImages, Set<String> existingTables) {
+    String approvalScope, Map<String, Inspection> cachedImages, Set<String> existingTables) {
   public Observation {
     status = status == null ? new SchemaMigrationStatus() : status;
     appliedImage = appliedImage == null ? Inspection.unknown() : appliedImage;
@@ -64,19 +65,19 @@ public record Observation(long generation, SchemaMigrationSpec spec, SchemaMigra
   public Observation(long generation, SchemaMigrationSpec spec, SchemaMigrationStatus status,
       String runningJobAction, Inspection specImage, Inspection appliedImage,
       DatabaseState database, DatabaseState scratchDatabase, String approvedPlan,
-      String databaseKey) {
+      String approvalScope) {
     this(generation, spec, status, runningJobAction, specImage, appliedImage, database,
-        scratchDatabase, approvedPlan, databaseKey, null, null);
+        scratchDatabase, approvedPlan, approvalScope, null, null);
   }
 
   /** This observation with the plan hash a person approved. */
   public Observation approving(String planHash) {
     return new Observation(generation, spec, status, runningJobAction, specImage, appliedImage,
-        database, scratchDatabase, planHash, databaseKey, cachedImages, existingTables);
+        database, scratchDatabase, planHash, approvalScope, cachedImages, existingTables);
   }
 
-  /** This observation with the identity of the database its rows were read from. */
-  public Observation onDatabase(String key) {
+  /** This observation with the scope its approvals are for (see approvalScope). */
+  public Observation scopedTo(String key) {
     return new Observation(generation, spec, status, runningJobAction, specImage, appliedImage,
         database, scratchDatabase, approvedPlan, key, cachedImages, existingTables);
   }
@@ -84,12 +85,12 @@ public record Observation(long generation, SchemaMigrationSpec spec, SchemaMigra
   /** This observation with the cached graphs of other images (see {@link #cachedImages}). */
   public Observation withCachedImages(Map<String, Inspection> images) {
     return new Observation(generation, spec, status, runningJobAction, specImage, appliedImage,
-        database, scratchDatabase, approvedPlan, databaseKey, images, existingTables);
+        database, scratchDatabase, approvedPlan, approvalScope, images, existingTables);
   }
 
   /** This observation with the database's tables (see {@link #existingTables}). */
   public Observation withExistingTables(Set<String> tables) {
     return new Observation(generation, spec, status, runningJobAction, specImage, appliedImage,
-        database, scratchDatabase, approvedPlan, databaseKey, cachedImages, tables);
+        database, scratchDatabase, approvedPlan, approvalScope, cachedImages, tables);
   }
 }

@@ -214,8 +214,9 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
     Observation observation = new Observation(generation, resource.getSpec(), status,
         runningJob, specImage, appliedImage, database.state(),
         scratch == null ? null : scratch.state(), approvedPlan(resource))
-        .onDatabase(database.access() == null ? null : dev.vectis.migrations.database
-            .DatabaseIdentity.of(database.access().settings()).key());
+        .scopedTo(resource.getMetadata().getUid() + "/" + (database.access() == null ? ""
+            : dev.vectis.migrations.database.DatabaseIdentity.of(database.access().settings())
+                .key()));
     // Only for a diagnosis: the other cached graphs, the database's tables.
     if (Diagnoses.needsCachedImages(observation)) {
       Set<String> excluded = new HashSet<>(Set.of(resource.getSpec().image));

@@ -171,6 +171,67 @@ class LocalModeTest {
   }
 
   @Test
+  void anApprovedDowngradeRunAgainAfterTheDatabaseMovedBackIsApprovedAnewAndBackedUpAnew(
+      TestDatabase db) throws IOException, SQLException {
+    assertThat(local("migrate", db, resource("head"), vectis())).isZero();
+    Path down = resource(MERGE, "downgrade: {allow: true}", "approval: {required: Downgrade}",
+        "history: {limit: 3}");
+    assertThat(local("migrate", db, down, vectis())).isEqualTo(1);
+    java.util.regex.Matcher first = java.util.regex.Pattern
+        .compile("migrate --approve ([0-9a-f]{16})").matcher(printed);
+    assertThat(first.find()).as(printed).isTrue();
+    String hash = first.group(1);
+    assertThat(versionRows(db)).containsExactly(HEAD);
+    assertThat(work.resolve("backups")).doesNotExist();
+    assertThat(local("status", db, down, vectis())).isZero();
+    assertThat(printed).contains("AwaitingApproval", hash);
+
+    assertThat(local("migrate", db, down, vectis(), "--approve", hash)).as(printed).isZero();
+    assertThat(versionRows(db)).containsExactly(MERGE);
+    Path dumps = work.resolve("backups").resolve(
+        dev.vectis.migrations.database.DatabaseIdentity.of(db.settings()).key());
+    assertThat(dumpsIn(dumps)).hasSize(1);
+
+    // Someone upgrades the database again by hand and writes data in the new table.
+    db.execute("ALTER TABLE channels ADD COLUMN supported_currencies jsonb DEFAULT '[\"USD\"]'");
+    db.execute("CREATE TABLE exchange_rates (id bigserial PRIMARY KEY, base_currency "
+        + "varchar(3) NOT NULL, target_currency varchar(3) NOT NULL, rate numeric(18, 8) NOT "
+        + "NULL, effective_from timestamptz NOT NULL, created_at timestamptz DEFAULT now())");
+    db.execute("ALTER TABLE orders ADD COLUMN currency varchar(3) NOT NULL DEFAULT 'USD'");
+    db.execute("UPDATE alembic_version SET version_num = '" + HEAD + "'");
+    db.execute("INSERT INTO exchange_rates (base_currency, target_currency, rate, "
+        + "effective_from) VALUES ('EUR', 'USD', 1.08, now())");
+
+    // The plan that ran spent its approval: the same steps wait under another hash.
+    assertThat(local("migrate", db, down, vectis(), "--approve", hash)).isEqualTo(1);
+    assertThat(printed).contains("is for another plan");
+    assertThat(versionRows(db)).containsExactly(HEAD);
+    java.util.regex.Matcher second = java.util.regex.Pattern
+        .compile("migrate --approve ([0-9a-f]{16})").matcher(printed);
+    assertThat(second.find()).isTrue();
+    assertThat(second.group(1)).isNotEqualTo(hash);
+
+    // Approved: the plan says "after a verified backup", and the one dump there is from before
+    // the first downgrade, without the row written since.
+    assertThat(local("migrate", db, down, vectis(), "--approve", second.group(1), "-o", "yaml"))
+        .as(printed).isZero();
+    assertThat(versionRows(db)).containsExactly(MERGE);
+    assertThat(dumpsIn(dumps)).as(printed).hasSize(2);
+    String secret = ":" + db.password() + "@";
+    assertThat(stdout).doesNotContain(secret).contains("result: Succeeded");
+    assertThat(Files.readString(work.resolve("state").resolve(
+        dev.vectis.migrations.database.DatabaseIdentity.of(db.settings()).key())
+        .resolve("shop").resolve("vectis-backend.json"))).doesNotContain(secret)
+        .contains("\"history\"");
+  }
+
+  private static List<Path> dumpsIn(Path dir) throws IOException {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.filter(f -> f.toString().endsWith(".dump")).toList();
+    }
+  }
+
+  @Test
   void multipleHeadsAreRefused(TestDatabase db) throws IOException, SQLException {
     Path project = copyOfVectis(List.of("c9d8e7f6a5b4_merge_branches.py",
         "5731d674e022_multi_currency.py"));

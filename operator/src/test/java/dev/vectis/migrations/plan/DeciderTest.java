@@ -73,7 +73,7 @@ class DeciderTest {
     Map<String, Inspection> cachedImages;
     java.util.Set<String> existingTables;
     String approved;
-    String databaseKey = "localhost-5432-vectis-0123456789ab";
+    String approvalScope = "localhost-5432-vectis-0123456789ab";
     long generation = GENERATION;
 
     Given() {
@@ -100,7 +100,7 @@ class DeciderTest {
 
     Observation observation() {
       return new Observation(generation, spec, status, runningJob, specImage, appliedImage,
-          database, scratch, approved, databaseKey, cachedImages, existingTables);
+          database, scratch, approved, approvalScope, cachedImages, existingTables);
     }
 
     Decision decide() {
@@ -166,7 +166,7 @@ class DeciderTest {
         g -> g.rows("0f5e1c2d3a4b"),
         g -> g.target(MERGE),
         g -> g.spec.database.secretRef.name = "other-db",
-        g -> g.databaseKey = "db2.internal-5432-vectis-ba9876543210",
+        g -> g.approvalScope = "db2.internal-5432-vectis-ba9876543210",
         g -> g.spec.alembic.versionTable = "other_version",
         g -> g.spec.podTemplate.serviceAccountName = "migrator",
         g -> g.spec.retryToken = "again",
@@ -195,6 +195,221 @@ class DeciderTest {
     }).decide();
     assertThat(refused.reason()).isEqualTo(Reason.DowngradeNotAllowed);
     assertThat(refused.approval()).isNull();
+  }
+
+  // ------------------------------------------------------------------ approvals: attacks
+
+  /**
+   * One step of the operator's loop, as the reconciler does it: the decision is written to
+   * the status, its action started and finished with {@code result}, the database then at
+   * {@code after}.
+   */
+  private static Decision step(Given given, ActionResult result, String now, String... after) {
+    Decision decision = given.decide();
+    StatusWriter.apply(given.status, decision, given.generation,
+        ((DatabaseState.Rows) given.database).rows(), now);
+    if (decision.action() instanceof Action.None) {
+      return decision;
+    }
+    StatusWriter.started(given.status, "job-" + now, decision.action(), decision.approval(),
+        now);
+    ActionResult ran = decision.action() instanceof Action.BackUp && result.succeeded()
+        ? new ActionResult(ActionResult.Ending.EXITED, 0, "",
+            new ActionResult.Backup("pvc:dump-" + now, 1, "00"))
+        : result;
+    given.rows(after);
+    Outcomes.finished(given.status, ran, given.database, given.generation, now, null);
+    return decision;
+  }
+
+  private static Consumer<Given> approvedDowngrade() {
+    return g -> {
+      g.spec.downgrade.allow = true;
+      g.spec.approval.required = ApprovalRequired.Downgrade;
+      g.rows(HEAD).target(MERGE);
+    };
+  }
+
+  @Test
+  void aFailedApprovedDowngradeIsNotRetriedUnderTheSameApprovalAfterAnUnrelatedEdit() {
+    Given given = new Given().with(approvedDowngrade());
+    String hash = given.decide().approval().planHash();
+    given.approved = hash;
+    assertThat(step(given, ActionResult.exited(0, ""), "2026-12-01T08:00:00Z", HEAD).action())
+        .isInstanceOf(Action.BackUp.class);
+    assertThat(step(given, ActionResult.exited(1, "FAILED: boom"), "2026-12-01T08:01:00Z",
+        HEAD).action()).isInstanceOf(Action.Migrate.class);
+    assertThat(given.decide().reason()).isEqualTo(Reason.MigrationFailed);
+
+    // A person edits something that is not part of the plan (a new generation, no retryToken):
+    // the plan that failed must not run again under the approval it spent.
+    given.generation = GENERATION + 1;
+    given.spec.history.limit = 20;
+    Decision after = given.decide();
+    assertThat(after.action()).as(after.message()).isInstanceOf(Action.None.class);
+    assertThat(after.state()).isEqualTo(State.AWAITING_APPROVAL);
+    assertThat(after.approval().planHash()).isNotEqualTo(hash);
+    // The retry, approved anew, runs (backed up again: a new generation).
+    given.approved = after.approval().planHash();
+    assertThat(given.decide().action()).isInstanceOf(Action.BackUp.class);
+  }
+
+  @Test
+  void aLostApprovedDowngradeIsNotRunAgainUnderTheSameApprovalAfterAnUnrelatedEdit() {
+    Given given = new Given().with(approvedDowngrade());
+    given.approved = given.decide().approval().planHash();
+    step(given, ActionResult.exited(0, ""), "2026-12-01T08:00:00Z", HEAD);
+    step(given, new ActionResult(ActionResult.Ending.LOST, -1, "", null),
+        "2026-12-01T08:01:00Z", HEAD);
+    assertThat(given.decide().reason()).isEqualTo(Reason.JobLost);
+
+    given.generation = GENERATION + 1;
+    given.spec.approval.required = ApprovalRequired.Any;
+    Decision after = given.decide();
+    assertThat(after.action()).as("it may have run: " + after.message())
+        .isInstanceOf(Action.None.class);
+  }
+
+  @Test
+  void aDowngradeRunAgainAfterTheDatabaseMovedBackNeedsANewApprovalAndANewBackup() {
+    Given given = new Given().with(approvedDowngrade());
+    String hash = given.decide().approval().planHash();
+    given.approved = hash;
+    step(given, ActionResult.exited(0, ""), "2026-12-01T08:00:00Z", HEAD);
+    assertThat(step(given, ActionResult.exited(0, ""), "2026-12-01T08:01:00Z", MERGE).action())
+        .isInstanceOf(Action.Migrate.class);
+    assertThat(given.decide().state()).isEqualTo(State.READY);
+
+    // Someone upgrades the database again (same generation), and writes data at HEAD.
+    given.rows(HEAD);
+    Decision again = given.decide();
+    assertThat(again.state()).as("a plan that ran spent its approval")
+        .isEqualTo(State.AWAITING_APPROVAL);
+    assertThat(again.approval().planHash()).isNotEqualTo(hash);
+    assertThat(again.approval().plan().backup).isTrue();
+
+    // Approved anew: the backup of 08:00 predates the downgrade of 08:01 and everything written
+    // since; the plan says "after a verified backup", so a new one is taken first.
+    given.approved = again.approval().planHash();
+    assertThat(given.decide().action()).isInstanceOf(Action.BackUp.class);
+  }
+
+  @Test
+  void theHashStaysThroughAResyncTheApprovedBackupAndARelativeTarget() {
+    Given given = new Given().with(approvedDowngrade()).target("-1");
+    Decision first = given.decide();
+    String hash = first.approval().planHash();
+    StatusWriter.apply(given.status, first, given.generation, List.of(HEAD), NOW);
+    // A no-op reconcile, and one after an unrelated status write, say the same.
+    assertThat(given.decide().approval().planHash()).isEqualTo(hash);
+    assertThat(given.status.pendingPlan.planHash).isEqualTo(hash);
+
+    given.approved = hash;
+    assertThat(step(given, ActionResult.exited(0, ""), "2026-12-01T08:00:00Z", HEAD).action())
+        .isInstanceOf(Action.BackUp.class);
+    Decision downgrade = given.decide();
+    assertThat(downgrade.action()).as(downgrade.message()).isInstanceOf(Action.Migrate.class);
+    assertThat(downgrade.approval().planHash()).isEqualTo(hash);
+    assertThat(((Action.Migrate) downgrade.action()).alembicTarget()).isEqualTo(MERGE);
+    step(given, ActionResult.exited(0, ""), "2026-12-01T08:01:00Z", MERGE);
+    assertThat(given.decide().state()).isEqualTo(State.READY);
+    // "-1" is not applied again under the same approval.
+    assertThat(given.decide().action()).isInstanceOf(Action.None.class);
+  }
+
+  @Test
+  void theSameSpecWrittenInAnotherOrderHasTheSameHash() {
+    Consumer<Given> any = g -> g.spec.approval.required = ApprovalRequired.Any;
+    Map<String, String> ab = new java.util.LinkedHashMap<>();
+    ab.put("a", "1");
+    ab.put("b", "2");
+    Map<String, String> ba = new java.util.LinkedHashMap<>();
+    ba.put("b", "2");
+    ba.put("a", "1");
+    String one = new Given().with(any).with(g -> {
+      g.spec.podTemplate.labels = ab;
+      g.spec.podTemplate.nodeSelector = ba;
+    }).decide().approval().planHash();
+    String other = new Given().with(any).with(g -> {
+      g.spec.podTemplate.labels = ba;
+      g.spec.podTemplate.nodeSelector = ab;
+    }).decide().approval().planHash();
+    assertThat(other).isEqualTo(one);
+    // Parsed from YAML with keys in another order.
+    com.fasterxml.jackson.databind.ObjectMapper yaml = new com.fasterxml.jackson.databind
+        .ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory());
+    try {
+      SchemaMigrationSpec x = yaml.readValue("image: i\ndatabase: {secretRef: {name: d}, "
+          + "port: 5432}\npodTemplate: {labels: {a: '1', b: '2'}, serviceAccountName: s}\n"
+          + "approval: {required: Any}\n", SchemaMigrationSpec.class);
+      SchemaMigrationSpec y = yaml.readValue("podTemplate: {serviceAccountName: s, labels: "
+          + "{b: '2', a: '1'}}\napproval: {required: Any}\ndatabase: {port: 5432, secretRef: "
+          + "{name: d}}\nimage: i\n", SchemaMigrationSpec.class);
+      String hx = new Given().with(g -> g.spec = x).decide().approval().planHash();
+      String hy = new Given().with(g -> g.spec = y).decide().approval().planHash();
+      assertThat(hy).isEqualTo(hx);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @Test
+  void aRollbackWithTheAppliedImageIsBoundToThatImage() {
+    Consumer<Given> rollback = g -> {
+      g.rows(HEAD);
+      g.specImage = new Inspection.Loaded(VECTIS_OLD);
+      g.spec.image = OLD_IMAGE;
+      g.spec.downgrade.allow = true;
+      g.spec.approval.required = ApprovalRequired.Downgrade;
+      g.status.appliedImage = IMAGE;
+      g.appliedImage = new Inspection.Loaded(VECTIS);
+    };
+    Decision waiting = new Given().with(rollback).decide();
+    assertThat(waiting.state()).isEqualTo(State.AWAITING_APPROVAL);
+    assertThat(waiting.approval().plan().image).isEqualTo(IMAGE);
+    String hash = waiting.approval().planHash();
+    // Another image migrated it last (same graph): another plan.
+    Decision other = new Given().with(rollback).with(g -> {
+      g.status.appliedImage = IMAGE + "-hotfix";
+      g.approved = hash;
+    }).decide();
+    assertThat(other.state()).isEqualTo(State.AWAITING_APPROVAL);
+    assertThat(new Given().with(rollback).with(g -> g.approved = hash).decide().action())
+        .isInstanceOf(Action.BackUp.class);
+  }
+
+  @Test
+  void aRehearsalStillRunsFirstWhenTheApprovalIsAlreadyThere() {
+    Given given = rehearsed(new Given().rows(MERGE))
+        .with(g -> g.spec.approval.required = ApprovalRequired.Any);
+    // The hash a person could compute or copy before the rehearsal ran.
+    Given bare = new Given().rows(MERGE).with(g -> g.spec.approval.required =
+        ApprovalRequired.Any);
+    String hash = bare.decide().approval().planHash();
+    given.approved = hash;
+    Decision first = given.decide();
+    assertThat(first.action()).isInstanceOf(Action.Rehearse.class);
+    StatusWriter.started(given.status, "job-r", first.action(), NOW);
+    Outcomes.finished(given.status, ActionResult.exited(0, "rehearsal: succeeded"),
+        given.database, GENERATION, NOW);
+    Decision then = given.decide();
+    assertThat(then.action()).isInstanceOf(Action.Migrate.class);
+    assertThat(then.approval().planHash()).isEqualTo(hash);
+  }
+
+  @Test
+  void anUpgradeToHeadsWaitsWithBothBranchesAndRunsWhenApproved() {
+    Given given = new Given().rows("a3e2f1b8c9d4").target("heads").with(g -> {
+      g.specImage = captured(TWO_HEADS, Map.of());
+      g.spec.approval.required = ApprovalRequired.Any;
+    });
+    Decision waiting = given.decide();
+    assertThat(waiting.state()).isEqualTo(State.AWAITING_APPROVAL);
+    assertThat(Decider.split(waiting.approval().plan().to))
+        .containsExactlyInAnyOrder("a3e2f1b8c9d4", "b7c4e9a1d2f3");
+    given.approved = waiting.approval().planHash();
+    assertThat(given.decide().action()).isInstanceOfSatisfying(Action.Migrate.class,
+        migrate -> assertThat(migrate.alembicTarget()).isEqualTo("heads"));
   }
 
   @Test

@@ -137,6 +137,56 @@ class OutcomesTest {
   }
 
   @Test
+  void theHistoryRecordsRunsNotWhatNeverRanAndFailuresWithTheirReason() {
+    SchemaMigrationStatus status = migrating(HEAD, MERGE);
+    status.activeJob.direction = "downgrade";
+    // The database moved before the Job started: nothing ran, no run to remember.
+    assertThat(Outcomes.finished(status, ActionResult.exited(ActionResult.DATABASE_MOVED, ""),
+        rows("a3e2f1b8c9d4"), 3, NOW, 10).kind()).isEqualTo(Outcomes.Kind.DATABASE_MOVED);
+    assertThat(status.history).isNull();
+    // Evicted before it ran: it runs again, no run to remember.
+    status = migrating(HEAD, MERGE);
+    Outcomes.finished(status, new ActionResult(ActionResult.Ending.NEVER_RAN, -1, "", null),
+        rows(HEAD), 3, NOW, 10);
+    assertThat(status.history).isNull();
+    // A lost backup runs again; a lost migration that did not reach its rows is JobLost.
+    SchemaMigrationStatus backup = migrating(HEAD, HEAD);
+    backup.activeJob.action = "backup";
+    Outcomes.finished(backup, new ActionResult(ActionResult.Ending.LOST, -1, "", null),
+        rows(HEAD), 3, NOW, 10);
+    assertThat(backup.history).isNull();
+    SchemaMigrationStatus lost = migrating(MERGE, HEAD);
+    lost.activeJob.planHash = "0123456789abcdef";
+    Outcomes.finished(lost, new ActionResult(ActionResult.Ending.LOST, -1, "", null),
+        rows(MERGE), 3, "2026-11-30T08:01:00Z", 10);
+    assertThat(lost.history).singleElement().satisfies(entry -> {
+      assertThat(entry.result).isEqualTo("JobLost");
+      assertThat(entry.from).isEqualTo(MERGE);
+      assertThat(entry.planHash).isEqualTo("0123456789abcdef");
+    });
+    // A lost migration that reached its rows succeeded.
+    SchemaMigrationStatus reached = migrating(MERGE, HEAD);
+    reached.history = lost.history;
+    Outcomes.finished(reached, new ActionResult(ActionResult.Ending.LOST, -1, "", null),
+        rows(HEAD), 3, "2026-11-30T08:02:00Z", 1);
+    assertThat(reached.history).singleElement().satisfies(entry -> {
+      assertThat(entry.result).isEqualTo("Succeeded");
+      assertThat(entry.to).isEqualTo(HEAD);
+    });
+    // A failed backup: its reason, and no location.
+    SchemaMigrationStatus failedBackup = migrating(HEAD, HEAD);
+    failedBackup.activeJob.action = "backup";
+    failedBackup.history = reached.history;
+    Outcomes.finished(failedBackup, ActionResult.exited(1, "pg_dump: error: connection to "
+        + "server failed: password authentication failed"), rows(HEAD), 3,
+        "2026-11-30T08:03:00Z", 5);
+    assertThat(failedBackup.history).hasSize(2);
+    assertThat(failedBackup.history.get(0).result).isEqualTo("BackupFailed");
+    assertThat(failedBackup.history.get(0).backup).isNull();
+    assertThat(failedBackup.history.get(1).completedAt).isEqualTo("2026-11-30T08:02:00Z");
+  }
+
+  @Test
   void aMovedDatabaseRanNothingAndIsPlannedAgain() {
     SchemaMigrationStatus status = migrating(HEAD, "a3e2f1b8c9d4");
     Outcomes.Recorded recorded = Outcomes.finished(status, ActionResult.exited(
