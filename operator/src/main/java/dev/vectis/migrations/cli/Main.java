@@ -22,6 +22,9 @@ import picocli.CommandLine.Command;
       LintCommand.class,
       RehearseCommand.class,
       RestoreCommand.class,
+      WaitCommand.class,
+      ApproveCommand.class,
+      SmigCommand.class,
       VersionCommand.class
     })
 public final class Main implements Runnable {
