@@ -88,8 +88,19 @@ public final class ClusterResources implements AutoCloseable {
    * ({@link GraphCache#configMapName}): Unknown when the operator has not stored one.
    */
   public Inspection graph(SchemaMigration resource, String image) {
-    ConfigMap map = client.configMaps().inNamespace(resource.getMetadata().getNamespace())
-        .withName(GraphCache.configMapName(resource, image)).get();
+    String name = GraphCache.configMapName(resource, image);
+    ConfigMap map;
+    try {
+      map = client.configMaps().inNamespace(resource.getMetadata().getNamespace())
+          .withName(name).get();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 403) {
+        throw e;
+      }
+      // Not fatal: status.appliedImage may still become the image.
+      return new Inspection.Failed("not allowed to get ConfigMap " + name + ": the "
+          + "ServiceAccount needs get on configmaps (the chart's appAccess[].readGraphCache)");
+    }
     return map == null ? Inspection.unknown() : graphs.get(List.of(map), image);
   }
 
@@ -122,8 +133,8 @@ public final class ClusterResources implements AutoCloseable {
     if (code == 403) {
       return new Problem(Problem.Kind.DENIED, "forbidden to " + asked + ": " + answer
           + "; the ServiceAccount needs a Role with " + NEEDED_RULES + ", bound to it (the "
-          + "operator chart's value appAccess creates the Role <release>-reader and its "
-          + "RoleBinding)");
+          + "operator chart's value appAccess creates one: Role and RoleBinding "
+          + "<release>-schema-migration-operator-reader-<serviceAccount>)");
     }
     if (code == 401) {
       return new Problem(Problem.Kind.DENIED, "unauthorized at " + server() + ": the "
