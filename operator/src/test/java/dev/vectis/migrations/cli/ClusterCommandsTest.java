@@ -173,6 +173,24 @@ class ClusterCommandsTest {
   }
 
   @Test
+  void aForbiddenGraphCacheIsSaidOnceAndWaitedOutForAppliedImage() {
+    SchemaMigration resource = cluster.create("shop", "nocache", OLD);
+    ready("nocache", 1, "bbb2", OLD);
+    api.server().expect().get().withPath("/api/v1/namespaces/shop/configmaps/"
+        + GraphCache.configMapName(resource, NEW)).andReturn(403, new StatusBuilder()
+        .withStatus("Failure").withCode(403).withReason("Forbidden").withMessage("configmaps is "
+            + "forbidden").build()).always();
+
+    ClusterFixture.Run run = cluster.run("wait", "nocache", "--image", NEW, "--timeout=300ms",
+        FAST);
+
+    assertThat(run.exitCode()).as("status.appliedImage may still become the image")
+        .isEqualTo(ClusterOptions.EXIT_TIMEOUT);
+    assertThat(run.stdout()).containsOnlyOnce("not allowed to get ConfigMap nocache-graph-")
+        .contains("appAccess[].readGraphCache");
+  }
+
+  @Test
   void anUnreachableApiServerIsWaitedForUntilTheTimeout() throws IOException {
     Path nowhere = ClusterFixture.writeKubeconfig(work.resolve("nowhere"),
         "http://127.0.0.1:1", "shop");
@@ -227,6 +245,11 @@ class ClusterCommandsTest {
     assertThat(approved.exitCode()).as(approved.stderr()).isZero();
     assertThat(approved.stdout()).contains("Approved shop/approval: downgrade ccc3 → aaa1, 2 "
         + "steps, backup first, plan hash 9f8e7d6c5b4a", "bbb2  add orders");
+    ClusterFixture.Run plan = cluster.run("smig", "plan", "approval");
+    assertThat(plan.stdout()).startsWith("Waiting for approval: `approve shop/approval "
+        + "--plan-hash 9f8e7d6c5b4a`\nPlan hash: 9f8e7d6c5b4a\nDirection: downgrade\n"
+        + "From:      ccc3\nTo:        aaa1\nImage:     " + NEW + "\nBackup:    yes, a "
+        + "verified backup is taken first\nSteps (2):\n  ccc3  add refunds\n  bbb2  add orders");
     SchemaMigration after = cluster.get("shop", "approval");
     assertThat(after.getMetadata().getAnnotations()).containsEntry(
         SchemaMigration.APPROVE_ANNOTATION, "9f8e7d6c5b4a").containsEntry("team", "payments");
