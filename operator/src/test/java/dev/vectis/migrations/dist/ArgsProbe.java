@@ -5,7 +5,8 @@ public final class ArgsProbe {
   private ArgsProbe() {}
 
   public static void main(String[] args) {
-    System.out.println("args: " + String.join(" ", args));
+    System.out.println("args: " + String.join(" ", args) + " (as "
+        + System.getenv("SCHEMA_MIGRATION_PROGRAM") + ")");
     System.exit(5);
   }
 }

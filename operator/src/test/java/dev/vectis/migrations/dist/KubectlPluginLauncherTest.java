@@ -62,7 +62,7 @@ class KubectlPluginLauncherTest {
   @Test
   void onPathItRunsTheSmigGroupWithKubectlsArguments() {
     ProcessRunner.Result run = onPath(install, "kubectl-smig status -A -o wide");
-    assertThat(run.output()).isEqualTo("args: smig status -A -o wide\n");
+    assertThat(run.output()).isEqualTo("args: smig status -A -o wide (as kubectl)\n");
     assertThat(run.exitCode()).as("the jar's exit code").isEqualTo(5);
   }
 
@@ -71,7 +71,7 @@ class KubectlPluginLauncherTest {
     Path bin = Files.createDirectories(work.resolve("bin"));
     Files.createSymbolicLink(bin.resolve("kubectl-smig"), install.resolve("kubectl-smig"));
     ProcessRunner.Result run = onPath(bin, "kubectl-smig wait shop/app --timeout 1m");
-    assertThat(run.output()).isEqualTo("args: smig wait shop/app --timeout 1m\n");
+    assertThat(run.output()).isEqualTo("args: smig wait shop/app --timeout 1m (as kubectl)\n");
   }
 
   @Test
