@@ -56,8 +56,11 @@ final class ClusterStatusCommand implements Callable<Integer> {
         found = resources.list(allNamespaces ? null : cluster.namespace(resources));
       }
       if (output.isDocument()) {
-        output.printDocument(System.out, argument != null ? found.get(0)
-            : Map.of("apiVersion", "v1", "kind", "List", "items", found));
+        Map<String, Object> list = new java.util.LinkedHashMap<>();
+        list.put("apiVersion", "v1");
+        list.put("kind", "List");
+        list.put("items", found);
+        output.printDocument(System.out, argument != null ? found.get(0) : list);
       } else if (found.isEmpty()) {
         System.err.println(allNamespaces ? "No resources found"
             : "No resources found in " + cluster.namespace(resources) + " namespace.");

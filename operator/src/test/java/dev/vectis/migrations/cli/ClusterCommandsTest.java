@@ -303,6 +303,7 @@ class ClusterCommandsTest {
 
     JsonNode list = Serialization.jsonMapper().readTree(cluster.run("smig", "status", "-A",
         "-o", "json").stdout());
+    assertThat(list.fieldNames()).toIterable().containsExactly("apiVersion", "kind", "items");
     assertThat(list.path("kind").asText()).isEqualTo("List");
     assertThat(list.path("items")).extracting(item -> item.path("metadata").path("name")
         .asText()).contains("ledger", "listed");
