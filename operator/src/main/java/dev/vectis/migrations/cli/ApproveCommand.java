@@ -41,9 +41,9 @@ final class ApproveCommand implements Callable<Integer> {
     String command = ClusterOptions.commandName(spec);
     ClusterResources resources = null;
     try {
-      if (planHash != null && !planHash.matches("[A-Za-z0-9]+")) {
-        throw new CommandFailure("--plan-hash '" + planHash + "': not a plan hash (letters "
-            + "and digits, as status.pendingPlan.planHash)", Main.EXIT_USAGE);
+      if (planHash != null && !planHash.matches("[A-Za-z0-9:._-]{1,128}")) {
+        throw new CommandFailure("--plan-hash '" + planHash + "': not a plan hash (copy "
+            + "status.pendingPlan.planHash, as `plan` prints it)", Main.EXIT_USAGE);
       }
       resources = cluster.connect();
       ClusterOptions.Target target = cluster.target(argument, "[NAMESPACE/]NAME", resources);

@@ -209,6 +209,9 @@ class ClusterCommandsTest {
     ClusterFixture.Run both = cluster.run("wait", "app", "--name", "other");
     assertThat(both.exitCode()).isEqualTo(Main.EXIT_USAGE);
     assertThat(both.stderr()).contains("exactly one");
+    ClusterFixture.Run badHash = cluster.run("approve", "shop/app", "--plan-hash", "9f 8e");
+    assertThat(badHash.exitCode()).isEqualTo(Main.EXIT_USAGE);
+    assertThat(badHash.stderr()).startsWith("approve: --plan-hash '9f 8e': not a plan hash");
     ClusterFixture.Run badName = cluster.run("approve", "shop/Not_A_Name");
     assertThat(badName.exitCode()).isEqualTo(Main.EXIT_USAGE);
     assertThat(badName.stderr().strip()).isEqualTo("approve: [NAMESPACE/]NAME shop/Not_A_Name: "
