@@ -48,6 +48,8 @@ class WaitEndToEndTest {
       ClusterFixture cli = new ClusterFixture(harness.api.client(), harness.api.url(),
           NAMESPACE, work);
 
+      // Classes loaded once, so that the next run's first read is at once.
+      assertThat(cli.run("wait", "warm-up", "--timeout=0").exitCode()).isEqualTo(3);
       // Created after the pod started, as GitOps may do in one sync.
       CompletableFuture<ClusterFixture.Run> first = cli.start("wait", "vectis-backend",
           "--timeout=90s", POLL);
@@ -66,7 +68,7 @@ class WaitEndToEndTest {
       // The new release's pods wait for their image's migration, which GitOps starts after.
       CompletableFuture<ClusterFixture.Run> next = cli.start("wait", "shop/vectis-backend",
           "--image", NEXT_IMAGE, "--timeout=90s", POLL);
-      Thread.sleep(500);
+      Thread.sleep(2_000); // it reads the resource (and finds no graph of NEXT_IMAGE) first
       harness.editSpec("vectis-backend", spec -> spec.image = NEXT_IMAGE);
       ClusterFixture.Run nextReady = next.get(120, TimeUnit.SECONDS);
       assertThat(nextReady.exitCode()).as(nextReady.stderr()).isZero();
@@ -88,10 +90,11 @@ class WaitEndToEndTest {
 
       // A resource that never gets Ready (its Secret does not exist): the timeout, with why.
       createWithoutSecret(harness, "never");
-      ClusterFixture.Run timedOut = cli.run("wait", "never", "--timeout=4s", POLL);
+      harness.awaitCondition("never", "Reconciling", "WaitingForDatabase");
+      ClusterFixture.Run timedOut = cli.run("wait", "never", "--timeout=2s", POLL);
       assertThat(timedOut.exitCode()).isEqualTo(3);
       assertThat(waitLines(timedOut.stderr())).singleElement().asString()
-          .startsWith("wait: timed out after 4s waiting for shop/never (last: ")
+          .startsWith("wait: timed out after 2s waiting for shop/never (last: ")
           .contains("WaitingForDatabase");
       assertThat(versionRows(db)).containsExactly(NEXT);
     }
