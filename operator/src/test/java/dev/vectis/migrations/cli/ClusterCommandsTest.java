@@ -41,6 +41,8 @@ class ClusterCommandsTest {
   static void startApiServer() throws IOException {
     api = TestApiServer.start();
     cluster = new ClusterFixture(api.client(), api.url(), "shop", work);
+    // Classes loaded once: a background wait's first read is then at once.
+    cluster.run("wait", "warm-up", "--timeout=0");
   }
 
   @AfterAll
@@ -101,14 +103,14 @@ class ClusterCommandsTest {
   void waitKeepsWaitingUntilTheResourceIsCreatedAndSaysEachReasonOnce() throws Exception {
     CompletableFuture<ClusterFixture.Run> waiting = cluster.start("wait", "shop/later",
         "--timeout=20s", FAST);
-    Thread.sleep(400);
+    Thread.sleep(1_000);
     cluster.create("shop", "later", NEW);
-    Thread.sleep(300);
+    Thread.sleep(1_000);
     cluster.status("shop", "later", status -> {
       status.observedGeneration = 1L;
       status.conditions = conditions(1, "False", "Migrating", "running alembic upgrade", false);
     });
-    Thread.sleep(300);
+    Thread.sleep(1_000);
     ready("later", 1, "bbb2", NEW);
 
     ClusterFixture.Run run = waiting.get(30, TimeUnit.SECONDS);
@@ -138,7 +140,7 @@ class ClusterCommandsTest {
         OLD, inspection("aaa1", "bbb2"), Instant.now())).create();
     CompletableFuture<ClusterFixture.Run> waiting = cluster.start("wait", "image", "--image",
         NEW, "--timeout=20s", FAST);
-    Thread.sleep(400);
+    Thread.sleep(1_000);
     ready("image", 1, "ccc3", "registry.example.com/vectis/backend:hotfix");
 
     ClusterFixture.Run run = waiting.get(30, TimeUnit.SECONDS);
