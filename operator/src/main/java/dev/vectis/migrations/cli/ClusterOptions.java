@@ -118,7 +118,7 @@ final class ClusterOptions {
     } else if (error instanceof RuntimeException bug) {
       throw bug; // not a user's mistake: the trace is for us
     } else {
-      message = error.getMessage();
+      message = error.getMessage() != null ? error.getMessage() : error.toString();
       exitCode = EXIT_FAILED;
     }
     message = masked(message);

@@ -70,6 +70,10 @@ final class WaitCommand implements Callable<Integer> {
       ClusterOptions.Target target = cluster.target(argument != null ? argument : name,
           argument != null ? "[NAMESPACE/]NAME" : "--name", resources);
       return waitFor(command, resources, target);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      System.err.println(command + ": interrupted");
+      return 130;
     } catch (Exception e) {
       return ClusterOptions.failed(command, e, resources, OutputFormat.text);
     } finally {
