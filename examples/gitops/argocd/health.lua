@@ -1,5 +1,6 @@
 -- Argo CD health check for migrations.vectis.dev/SchemaMigration.
 -- Healthy: Ready=True for the current generation. Degraded: Stalled=True (a person must act).
+-- Suspended: a plan waits for a person's approval (Ready=False, reason AwaitingApproval).
 -- Progressing: anything else, including a status not yet written for the current generation.
 local hs = {}
 local generation = obj.metadata and obj.metadata.generation
@@ -29,6 +30,11 @@ for _, condition in ipairs(status.conditions) do
   if condition.type == "Ready" and condition.status == "True" then
     hs.status = "Healthy"
     hs.message = condition.message or "Ready"
+    return hs
+  end
+  if condition.type == "Ready" and condition.reason == "AwaitingApproval" then
+    hs.status = "Suspended"
+    hs.message = "AwaitingApproval: " .. (condition.message or "")
     return hs
   end
 end

@@ -29,6 +29,9 @@ public class ActiveJob {
   @JsonPropertyDescription("The alembic target argument of a migration.")
   public String target;
 
+  @JsonPropertyDescription("The approved plan this Job carries out (spec.approval), if any.")
+  public String planHash;
+
   @JsonPropertyDescription("True once the Job was created: if it is then missing, it ran and "
       + "was removed (TTL, a person), and is judged from the database instead of run again.")
   public Boolean created;

@@ -18,7 +18,8 @@ import picocli.CommandLine.Option;
     description = {"Brings a database to a SchemaMigration's target without Kubernetes: the "
         + "operator's engine and safety rules, with Alembic, pg_dump and the seed run as local "
         + "processes.",
-        "Exit 0: Ready; 1: stalled or failed (the reason is printed); 2: bad input; "
+        "Exit 0: Ready; 1: stalled, failed or awaiting approval (the reason is printed); 2: "
+            + "bad input; "
             + "130 (Ctrl-C, SIGINT) or 143 (SIGTERM): interrupted, the running step stopped "
             + "(one line says what it undid and where the database is)."})
 final class MigrateCommand implements Callable<Integer> {
@@ -27,6 +28,11 @@ final class MigrateCommand implements Callable<Integer> {
   @Option(names = "--dry-run", description = "Print the plan (steps, whether a backup would "
       + "be taken) and change nothing.")
   boolean dryRun;
+
+  @Option(names = "--approve", paramLabel = "PLAN_HASH", description = "Approve the plan with "
+      + "this hash, when spec.approval requires one (the hash a run without it prints, as the "
+      + "operator's status.pendingPlan.planHash); a changed plan has another hash and waits.")
+  String approve;
 
   @Override
   public Integer call() {
@@ -43,7 +49,8 @@ final class MigrateCommand implements Callable<Integer> {
       progress.println("==> " + resource.getMetadata().getName() + ": "
           + local.projectDir.toAbsolutePath().normalize() + " -> "
           + resource.getSpec().targetRevision + " on " + database.describe());
-      LocalEngine.Outcome outcome = local.engine(resource, database, dryRun, progress).migrate();
+      LocalEngine.Outcome outcome = local.engine(resource, database, dryRun, progress)
+          .approving(approve).migrate();
       print(System.out, outcome.status(), local.output);
       return outcome.exitCode();
     } catch (ResourceFile.InvalidInput | IllegalArgumentException | EmbeddedDatabase.Unusable

@@ -8,6 +8,7 @@ import dev.vectis.migrations.database.AdvisoryLock;
 import dev.vectis.migrations.database.BackupScript;
 import dev.vectis.migrations.database.ConnectionSettings;
 import dev.vectis.migrations.database.DatabaseProblem;
+import dev.vectis.migrations.database.ExistingTables;
 import dev.vectis.migrations.database.SecretMasker;
 import dev.vectis.migrations.database.VersionTableReader;
 import dev.vectis.migrations.jobs.JobFactory;
@@ -17,6 +18,7 @@ import dev.vectis.migrations.plan.ActionResult;
 import dev.vectis.migrations.plan.DatabaseState;
 import dev.vectis.migrations.plan.Decider;
 import dev.vectis.migrations.plan.Decision;
+import dev.vectis.migrations.plan.Diagnoses;
 import dev.vectis.migrations.plan.Inspection;
 import dev.vectis.migrations.plan.Observation;
 import dev.vectis.migrations.plan.Outcomes;
@@ -68,6 +70,8 @@ public final class LocalEngine {
   private final Clock clock;
   private final LocalState.Saved saved;
   private final long generation;
+  /** The plan a person approved on the command line (spec.approval), or null. */
+  private String approvedPlan;
   private final SchemaMigrationStatus status;
   private final Path alembicDir;
   private final Path seedDir;
@@ -102,6 +106,12 @@ public final class LocalEngine {
     fresh.generation = 1;
     fresh.status = new SchemaMigrationStatus();
     return fresh;
+  }
+
+  /** Approves the plan with this hash (migrate --approve), as the annotation does. */
+  public LocalEngine approving(String planHash) {
+    this.approvedPlan = planHash;
+    return this;
   }
 
   /** Observes and decides once; changes nothing (the {@code status} command). */
@@ -156,7 +166,8 @@ public final class LocalEngine {
         say(Interruption.line("the seed was stopped; the database is at " + at));
         return new Outcome(status, observeAndDecide(), Interruption.exitCode());
       }
-      Outcomes.finished(status, result, readDatabase(), generation, now()).events()
+      Outcomes.finished(status, result, readDatabase(), generation, now(),
+          Outcomes.historyLimit(spec)).events()
           .forEach(event -> say("    " + event));
       save();
       say(result.succeeded() ? "==> the seed ran at " + at
@@ -196,14 +207,14 @@ public final class LocalEngine {
         }
         continue;
       }
-      StatusWriter.started(status, jobName(action), action, now());
+      StatusWriter.started(status, jobName(action), action, decision.approval(), now());
       save();
       ActionResult result = run(action);
       if (Interruption.requested() && !result.succeeded()) {
         return interrupted(action, decision);
       }
       Outcomes.Recorded recorded = Outcomes.finished(status, result, readDatabase(), generation,
-          now());
+          now(), Outcomes.historyLimit(spec));
       recorded.events().forEach(event -> say("    " + event));
       if (recorded.graphOutput() != null) {
         inspection = loaded(InspectionScript.parse(recorded.graphOutput()));
@@ -215,7 +226,9 @@ public final class LocalEngine {
     }
     save();
     int exit = decision.state() == Decision.State.READY ? 0 : 1;
-    if (decision.state() != Decision.State.READY) {
+    if (decision.state() == Decision.State.AWAITING_APPROVAL) {
+      say("==> Awaiting approval: " + decision.message());
+    } else if (decision.state() != Decision.State.READY) {
       say("==> " + (decision.state() == Decision.State.STALLED ? "Stalled" : "Not ready") + " ("
           + decision.reason() + "): " + decision.message());
     } else {
@@ -287,7 +300,7 @@ public final class LocalEngine {
     say("==> the previous run stopped during its " + status.activeJob.action + " (started "
         + status.activeJob.startedAt + ")");
     Outcomes.finished(status, new ActionResult(ActionResult.Ending.LOST, -1, "", null),
-        readDatabase(), generation, now()).events().forEach(event -> say("    " + event));
+        readDatabase(), generation, now(), Outcomes.historyLimit(spec)).events().forEach(event -> say("    " + event));
   }
 
   /** A local run is a person's explicit retry (what retryToken is to the operator). */
@@ -327,8 +340,14 @@ public final class LocalEngine {
 
   private Decision observeAndDecide() {
     DatabaseState state = readDatabase();
-    Decision decision = Decider.decide(new Observation(generation, spec, status, null,
-        inspection, Inspection.unknown(), state));
+    Observation observation = new Observation(generation, spec, status, null, inspection,
+        Inspection.unknown(), state).approving(approvedPlan)
+        .onDatabase(dev.vectis.migrations.database.DatabaseIdentity.of(database).key());
+    // Local mode has no other images to look in; the database's tables it can read.
+    if (Diagnoses.needsExistingTables(observation)) {
+      observation = observation.withExistingTables(existingTables());
+    }
+    Decision decision = Decider.decide(observation);
     List<String> rows = state instanceof DatabaseState.Rows r ? r.rows() : null;
     newFindings = StatusWriter.apply(status, decision, generation, rows, now()).stream()
         .filter(transition -> transition.startsWith(StatusWriter.POLICY + "/")).toList();
@@ -345,6 +364,16 @@ public final class LocalEngine {
       return new DatabaseState.Rows(observed.rows());
     } catch (SQLException e) {
       return DatabaseProblem.classify(e, database).state();
+    }
+  }
+
+  /** The database's tables, for the diagnosis of a schema without its version rows. */
+  private java.util.Set<String> existingTables() {
+    try (java.sql.Connection connection = java.sql.DriverManager.getConnection(
+        database.jdbcUrl(), database.jdbcProperties())) {
+      return ExistingTables.read(connection);
+    } catch (SQLException e) {
+      return null; // not diagnosed; the migration's own error will say what is wrong
     }
   }
 

@@ -77,6 +77,10 @@ public final class Decider {
     if (!unknownRows.isEmpty()) {
       return rollBackWithAppliedImage(observation, specGraph, rows, unknownRows, target);
     }
+    Decision overlapping = Diagnoses.overlappingRows(specGraph, rows, heads);
+    if (overlapping != null) {
+      return overlapping;
+    }
     Planned planned;
     try {
       planned = plan(specGraph, rows, target);
@@ -88,6 +92,13 @@ public final class Decider {
       return refused(error, spec.image, heads);
     }
     String resolved = resolvedTarget(observation, planned);
+    if (rows.isEmpty() && planned.upgrade() && !planned.atTarget()) {
+      Decision unstamped = Diagnoses.unstampedSchema(observation.existingTables(), specGraph,
+          specLoaded.changes(), pending(specGraph, planned.plan()), resolved, heads);
+      if (unstamped != null) {
+        return unstamped;
+      }
+    }
     return next(observation, specGraph, specLoaded.changes(), spec.image, rows, planned,
         alembicArgument(observation, planned), resolved, heads);
   }
@@ -153,9 +164,15 @@ public final class Decider {
       if (rehearsal != null) {
         return rehearsal.withPolicy(report);
       }
+      Approvals.Approval approval = approval(observation, migrate, false);
+      if (approval != null && !approval.approved()) {
+        return awaitingApproval(observation, approval, resolved, pending, heads)
+            .withPolicy(report);
+      }
       return reconciling(migrate, Phase.Migrating, Reason.Migrating, "upgrading "
           + describe(rows) + " to " + describe(planned.plan().finalVersionTable()) + ": "
-          + revisions(pending), resolved, pending, heads).withPolicy(report);
+          + revisions(pending), resolved, pending, heads).withPolicy(report)
+          .withApproval(approval);
     }
     return downgrade(observation, graph, image, rows, planned, migrate, resolved, pending,
         heads, report).withPolicy(report);
@@ -196,63 +213,113 @@ public final class Decider {
     if (rehearsal != null) {
       return rehearsal;
     }
-    if (!Boolean.FALSE.equals(spec.backup.beforeDowngrade)
+    boolean backup = !Boolean.FALSE.equals(spec.backup.beforeDowngrade);
+    // Approved before the backup: the backup is part of the plan a person approves.
+    Approvals.Approval approval = approval(observation, migrate, backup);
+    if (approval != null && !approval.approved()) {
+      return awaitingApproval(observation, approval, resolved, pending, heads);
+    }
+    if (backup
         && !freshBackupOf(observation.status().lastBackup, rows, observation.generation())) {
       return reconciling(new Action.BackUp(rows), Phase.BackingUp, Reason.BackingUp,
           "backing up the database at " + describe(rows) + " before the downgrade", resolved,
-          pending, heads);
+          pending, heads).withApproval(approval);
     }
     return reconciling(migrate, Phase.Migrating, Reason.Migrating, "downgrading "
         + describe(rows) + " to " + describe(planned.plan().finalVersionTable()) + " with "
-        + image + ": undoing " + revisions(pending), resolved, pending, heads);
+        + image + ": undoing " + revisions(pending), resolved, pending, heads)
+        .withApproval(approval);
+  }
+
+  // ------------------------------------------------------------------ approvals
+
+  /** The approval {@code migrate} needs (spec.approval), or null when it needs none. */
+  private static Approvals.Approval approval(Observation observation, Action.Migrate migrate,
+      boolean backup) {
+    SchemaMigrationSpec spec = observation.spec();
+    if (!Approvals.required(spec, migrate.upgrade())) {
+      return null;
+    }
+    var plan = Approvals.plan(spec, observation.status(), observation.databaseKey(), migrate,
+        backup);
+    return new Approvals.Approval(plan, plan.planHash.equals(observation.approvedPlan()));
+  }
+
+  private static Decision awaitingApproval(Observation observation, Approvals.Approval approval,
+      String resolved, List<PendingRevision> pending, List<String> heads) {
+    return new Decision(Action.none(), State.AWAITING_APPROVAL, Phase.AwaitingApproval,
+        Reason.AwaitingApproval, Approvals.awaitingMessage(observation.spec(), approval.plan(),
+        observation.approvedPlan()), resolved, pending, heads).withApproval(approval);
   }
 
   /**
    * The database is at revisions the spec's image does not know: an older image after a
    * GitOps rollback. The image that migrated it ({@code status.appliedImage}) holds their
-   * downgrade code; it runs the downgrade when it knows both the rows and the target.
+   * downgrade code; it runs the downgrade when it knows both the rows and the target, and the
+   * downgrade is allowed. Otherwise the stall names the image that knows the rows (the applied
+   * image, or one in the graph cache) and how to recover ({@link Diagnoses}).
    */
   private static Decision rollBackWithAppliedImage(Observation observation,
       RevisionGraph specGraph, List<String> rows, List<String> unknownRows, String target) {
     String applied = observation.status().appliedImage;
     String image = observation.spec().image;
     List<String> heads = specGraph.realHeads();
-    String unknown = "the database is at " + String.join(", ", unknownRows) + ", which the "
-        + "scripts of " + image + " do not contain";
-    if (applied == null || applied.equals(image)) {
-      return stalled(Reason.UnknownRevision, unknown + ", and no other image is known to "
-          + "have migrated it; use an image that contains it", null, List.of(), heads);
-    }
-    if (observation.appliedImage() instanceof Inspection.Unknown) {
+    String unknown = Diagnoses.notInSpecImage(unknownRows, image);
+    boolean otherApplied = applied != null && !applied.equals(image);
+    if (otherApplied && observation.appliedImage() instanceof Inspection.Unknown) {
       return reconciling(new Action.Inspect(applied), Phase.Inspecting, Reason.Inspecting,
           unknown + "; reading the revision graph of " + applied + ", which migrated it",
           null, List.of(), heads);
     }
-    if (observation.appliedImage() instanceof Inspection.Failed failed) {
+    if (otherApplied && observation.appliedImage() instanceof Inspection.Failed failed) {
       return stalled(Reason.InspectionFailed, unknown + ", and the revision graph of "
           + applied + " cannot be read: " + failed.error(), null, List.of(), heads);
     }
-    RevisionGraph appliedGraph = ((Inspection.Loaded) observation.appliedImage()).graph();
-    MigrationPlan targetInSpecImage;
+    // What the target means in the spec's image, e.g. its head (null when it means nothing).
+    List<String> targetRows = null;
+    AlembicError targetError = null;
     try {
-      // What the target means in the new image, e.g. its head.
-      targetInSpecImage = AlembicCommands.upgrade(specGraph, List.of(), target);
+      targetRows = AlembicCommands.upgrade(specGraph, List.of(), target).finalVersionTable();
     } catch (AlembicError error) {
-      return refused(error, image, heads);
+      targetError = error;
     }
-    List<String> targetRows = targetInSpecImage.finalVersionTable();
-    if (!unknownRows(appliedGraph, rows).isEmpty() || targetRows.size() > 1
-        || !unknownRows(appliedGraph, targetRows).isEmpty()) {
-      return stalled(Reason.UnknownRevision, unknown + ", and " + applied + " (which "
-          + "migrated it last) cannot take it to " + describe(targetRows) + " either",
-          describe(targetRows), List.of(), heads);
+    RevisionGraph appliedGraph = otherApplied
+        ? ((Inspection.Loaded) observation.appliedImage()).graph() : null;
+    if (appliedGraph == null || !unknownRows(appliedGraph, rows).isEmpty()) {
+      return Diagnoses.unknownToTheAppliedImage(observation, specGraph, rows, unknownRows,
+          targetRows, heads);
+    }
+    if (targetError != null) {
+      return refused(targetError, image, heads);
+    }
+    if (targetRows.size() > 1 || !unknownRows(appliedGraph, targetRows).isEmpty()) {
+      return stalled(Reason.UnknownRevision, Diagnoses.appliedCannotReach(unknown, applied,
+          targetRows, observation.spec()), describe(targetRows), List.of(), heads);
     }
     String rollbackTarget = targetRows.isEmpty() ? "base" : targetRows.get(0);
     MigrationPlan down;
     try {
       down = AlembicCommands.downgrade(appliedGraph, rows, rollbackTarget);
     } catch (AlembicError error) {
+      if (error.getMessage().startsWith("Destination")) {
+        // The target is not behind the rows (another branch): no downgrade reaches it.
+        return stalled(Reason.UnknownRevision, Diagnoses.appliedCannotReach(unknown, applied,
+            targetRows, observation.spec()), describe(targetRows), List.of(), heads);
+      }
       return refused(error, applied, heads);
+    }
+    if (!Boolean.TRUE.equals(observation.spec().downgrade.allow)) {
+      List<PendingRevision> pending = pending(appliedGraph, down);
+      List<String> missing = new ArrayList<>();
+      for (PendingRevision step : pending) {
+        Revision revision = appliedGraph.revision(step.revision);
+        if (revision.downgradeEmpty() && !revision.upgradeEmpty()) {
+          missing.add(describe(step));
+        }
+      }
+      return stalled(Reason.DowngradeNotAllowed, Diagnoses.rollbackNotAllowed(unknown, applied,
+          rows, targetRows, revisions(pending), missing, observation.spec()), String.join(",",
+          targetRows), pending, heads);
     }
     Planned planned = new Planned(down, false, targetRows);
     return next(observation, appliedGraph,
@@ -445,12 +512,13 @@ public final class Decider {
               + " (Alembic: " + message + ")", null, List.of(), heads);
     }
     if (message.contains("overlaps with other requested revision")) {
-      // The rows come from the database; the spec cannot have caused this.
-      return stalled(Reason.InvalidVersionTable, "the version table holds revisions where one "
-          + "is an ancestor of another, which Alembic never writes (Alembic: " + message + "). "
-          + "Find the revision the schema really matches and set the table to it with `alembic "
-          + "stamp --purge <revision>`; the operator never stamps on its own", null, List.of(),
-          heads);
+      // The rows come from the database; the spec cannot have caused this. (Rows that overlap
+      // through the graph are diagnosed before planning; this is Alembic's own word for it.)
+      return stalled(Reason.OverlappingVersionRows, "the version table holds revisions where "
+          + "one is an ancestor of another, which Alembic never writes (Alembic: " + message
+          + "). Find the revision the schema really matches and set the table to it with "
+          + "`alembic stamp --purge <revision>`; the operator never stamps on its own", null,
+          List.of(), heads);
     }
     return stalled(Reason.InvalidSpec, "spec.targetRevision: Alembic refuses it: " + message,
         null, List.of(), heads);
@@ -527,7 +595,7 @@ public final class Decider {
 
   // ------------------------------------------------------------------ helpers
 
-  private static List<String> unknownRows(RevisionGraph graph, List<String> rows) {
+  static List<String> unknownRows(RevisionGraph graph, List<String> rows) {
     List<String> unknown = new ArrayList<>();
     for (String row : rows) {
       if (graph.revision(row) == null) {
@@ -537,7 +605,7 @@ public final class Decider {
     return unknown;
   }
 
-  private static List<PendingRevision> pending(RevisionGraph graph, MigrationPlan plan) {
+  static List<PendingRevision> pending(RevisionGraph graph, MigrationPlan plan) {
     List<PendingRevision> pending = new ArrayList<>();
     for (MigrationPlan.Step step : plan.steps()) {
       pending.add(new PendingRevision(step.revision(),
@@ -567,7 +635,7 @@ public final class Decider {
         : " (" + revision.message + ")");
   }
 
-  private static String revisions(List<PendingRevision> pending) {
+  static String revisions(List<PendingRevision> pending) {
     List<String> described = new ArrayList<>();
     for (PendingRevision revision : pending) {
       described.add(describe(revision));
@@ -581,7 +649,7 @@ public final class Decider {
         heads);
   }
 
-  private static Decision stalled(Reason reason, String message, String resolved,
+  static Decision stalled(Reason reason, String message, String resolved,
       List<PendingRevision> pending, List<String> heads) {
     Phase phase = reason.isFailureOfAnAction() ? Phase.Failed : Phase.Blocked;
     return new Decision(Action.none(), State.STALLED, phase, reason, message, resolved, pending,

@@ -15,10 +15,12 @@ import java.util.List;
  * @param heads the heads of the spec image's graph, when known
  * @param policy the lint of the revisions the plan runs; null when this decision did not lint
  *     (the status keeps what it says), an empty report when nothing is pending
+ * @param approval for a plan that needs approval (spec.approval): the plan and whether it is
+ *     approved; null for one that does not
  */
 public record Decision(Action action, State state, Phase phase, Reason reason, String message,
     String resolvedTarget, List<PendingRevision> pending, List<String> heads,
-    Linter.Report policy) {
+    Linter.Report policy, Approvals.Approval approval) {
   public enum State {
     READY,
     RECONCILING,
@@ -34,12 +36,18 @@ public record Decision(Action action, State state, Phase phase, Reason reason, S
 
   public Decision(Action action, State state, Phase phase, Reason reason, String message,
       String resolvedTarget, List<PendingRevision> pending, List<String> heads) {
-    this(action, state, phase, reason, message, resolvedTarget, pending, heads, null);
+    this(action, state, phase, reason, message, resolvedTarget, pending, heads, null, null);
   }
 
   /** This decision with the lint report it was made with. */
   public Decision withPolicy(Linter.Report report) {
     return new Decision(action, state, phase, reason, message, resolvedTarget, pending, heads,
-        report);
+        report, approval);
+  }
+
+  /** This decision about a plan that needs approval. */
+  public Decision withApproval(Approvals.Approval given) {
+    return new Decision(action, state, phase, reason, message, resolvedTarget, pending, heads,
+        policy, given);
   }
 }

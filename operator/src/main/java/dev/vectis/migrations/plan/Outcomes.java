@@ -1,6 +1,8 @@
 package dev.vectis.migrations.plan;
 
 import dev.vectis.migrations.api.ActiveJob;
+import dev.vectis.migrations.api.BackupRecord;
+import dev.vectis.migrations.api.HistoryEntry;
 import dev.vectis.migrations.api.SchemaMigrationStatus;
 import dev.vectis.migrations.revision.InspectionScript;
 import java.util.List;
@@ -38,7 +40,85 @@ public final class Outcomes {
     AWAITING_VERIFICATION
   }
 
+  /** The length of status.history when the spec does not say (spec.history.limit). */
+  public static final int DEFAULT_HISTORY = 10;
+  /** The most status.history keeps, whatever the spec says (the CRD's maximum). */
+  public static final int MAX_HISTORY = 50;
+
+  /** spec.history.limit, or null for the default. */
+  public static Integer historyLimit(dev.vectis.migrations.api.SchemaMigrationSpec spec) {
+    return spec.history == null ? null : spec.history.limit;
+  }
+
+  /**
+   * Records a finished action, and the run in status.history (newest first, at most
+   * {@code historyLimit}); an inspection, or an action that did not run, is not a run.
+   */
   public static Recorded finished(SchemaMigrationStatus status, ActionResult result,
+      DatabaseState after, long generation, String now, Integer historyLimit) {
+    ActiveJob active = status.activeJob;
+    Recorded recorded = record(status, result, after, generation, now);
+    if (!"inspect".equals(active.action)
+        && (recorded.kind() == Kind.SUCCEEDED || recorded.kind() == Kind.FAILED)) {
+      remember(status, active, recorded.kind(), now, historyLimit);
+    }
+    return recorded;
+  }
+
+  private static void remember(SchemaMigrationStatus status, ActiveJob active, Kind kind,
+      String now, Integer historyLimit) {
+    HistoryEntry entry = new HistoryEntry();
+    entry.action = active.action;
+    entry.direction = active.direction;
+    entry.from = active.from == null ? "" : active.from;
+    entry.image = active.image;
+    entry.job = active.name;
+    entry.startedAt = active.startedAt;
+    entry.completedAt = now;
+    entry.planHash = active.planHash;
+    if (kind == Kind.SUCCEEDED) {
+      entry.result = "Succeeded";
+    } else {
+      entry.result = status.conditions.stream()
+          .filter(condition -> StatusWriter.STALLED.equals(condition.getType()))
+          .map(io.fabric8.kubernetes.api.model.Condition::getReason).findFirst()
+          .orElse("Failed");
+    }
+    switch (active.action) {
+      case "migrate" -> {
+        entry.to = kind == Kind.SUCCEEDED ? status.currentRevision : active.to;
+        BackupRecord backup = status.lastBackup;
+        if ("downgrade".equals(active.direction) && backup != null
+            && Decider.sameRows(Decider.split(backup.revision), Decider.split(active.from))) {
+          entry.backup = backup.location;
+        }
+      }
+      case "backup" -> {
+        entry.to = entry.from;
+        entry.backup = kind == Kind.SUCCEEDED && status.lastBackup != null
+            ? status.lastBackup.location : null;
+      }
+      case "rehearse" -> entry.to = active.to;
+      default -> entry.to = entry.from;
+    }
+    int limit = Math.max(1, Math.min(MAX_HISTORY,
+        historyLimit == null ? DEFAULT_HISTORY : historyLimit));
+    List<HistoryEntry> history = new java.util.ArrayList<>();
+    history.add(entry);
+    if (status.history != null) {
+      history.addAll(status.history);
+    }
+    status.history = new java.util.ArrayList<>(history.subList(0, Math.min(limit,
+        history.size())));
+  }
+
+  /** As above, with a history of {@value #DEFAULT_HISTORY}. */
+  public static Recorded finished(SchemaMigrationStatus status, ActionResult result,
+      DatabaseState after, long generation, String now) {
+    return finished(status, result, after, generation, now, null);
+  }
+
+  private static Recorded record(SchemaMigrationStatus status, ActionResult result,
       DatabaseState after, long generation, String now) {
     ActiveJob active = status.activeJob;
     if (result.ending() == ActionResult.Ending.NEVER_RAN) {

@@ -25,7 +25,19 @@ public enum Reason {
   AmbiguousRevision,
   MissingDowngrade,
   InvalidSpec,
-  /** The version table itself is wrong (not Alembic's, or rows that overlap). */
+  /**
+   * The database is at a revision no image this resource knows contains (spec.image,
+   * status.appliedImage, the cached graphs of earlier images).
+   */
+  RevisionInNoImage,
+  /** The version table holds two rows where one is an ancestor of the other. */
+  OverlappingVersionRows,
+  /**
+   * No version rows, while tables the pending revisions create already exist: the first
+   * migration would fail half-way ("relation already exists"); the schema wants a stamp.
+   */
+  UnstampedSchema,
+  /** The version table itself is wrong (not Alembic's: no version_num column). */
   InvalidVersionTable,
   DatabaseAuthFailed,
   DatabaseNotFound,
@@ -51,6 +63,16 @@ public enum Reason {
     return this == MigrationFailed || this == BackupFailed || this == SeedFailed
         || this == VerificationFailed || this == InspectionFailed || this == JobLost
         || this == RehearsalFailed;
+  }
+
+  /**
+   * A state of the database a person fixes there (a stamp, a restore), not in the spec: the
+   * operator looks again now and then, as it does for an unusable database, so the resource
+   * goes on once it is fixed.
+   */
+  public boolean isFixedInTheDatabase() {
+    return this == UnknownRevision || this == RevisionInNoImage
+        || this == OverlappingVersionRows || this == UnstampedSchema;
   }
 
   /** The reason written in a status, or null for one this version does not know. */

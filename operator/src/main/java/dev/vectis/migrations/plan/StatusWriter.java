@@ -1,8 +1,10 @@
 package dev.vectis.migrations.plan;
 
 import dev.vectis.migrations.api.ActiveJob;
+import dev.vectis.migrations.api.ApprovalRecord;
 import dev.vectis.migrations.api.BackupRecord;
 import dev.vectis.migrations.api.MigrationRecord;
+import dev.vectis.migrations.api.PendingPlan;
 import dev.vectis.migrations.api.Phase;
 import dev.vectis.migrations.api.PolicyFinding;
 import dev.vectis.migrations.api.PolicyStatus;
@@ -52,6 +54,7 @@ public final class StatusWriter {
       status.heads = new ArrayList<>(decision.heads());
     }
     List<String> transitions = new ArrayList<>();
+    approval(status, decision.approval(), now).ifPresent(transitions::add);
     if (decision.policy() != null) {
       policy(status, decision.policy()).ifPresent(transitions::add);
     }
@@ -124,6 +127,40 @@ public final class StatusWriter {
     return true;
   }
 
+  /**
+   * Shows the plan waiting for approval in status.pendingPlan (since when it waits, kept while
+   * the plan stays the same), or records the approval of the plan about to run, once.
+   */
+  static java.util.Optional<String> approval(SchemaMigrationStatus status,
+      Approvals.Approval approval, String now) {
+    if (approval == null || approval.approved()) {
+      status.pendingPlan = null;
+    }
+    if (approval == null) {
+      return java.util.Optional.empty();
+    }
+    if (!approval.approved()) {
+      PendingPlan waiting = approval.plan();
+      boolean same = status.pendingPlan != null
+          && waiting.planHash.equals(status.pendingPlan.planHash);
+      waiting.since = same && status.pendingPlan.since != null ? status.pendingPlan.since : now;
+      status.pendingPlan = waiting;
+      return java.util.Optional.empty();
+    }
+    if (status.lastApproval != null && approval.planHash().equals(status.lastApproval.planHash)) {
+      return java.util.Optional.empty();
+    }
+    ApprovalRecord record = new ApprovalRecord();
+    record.planHash = approval.planHash();
+    record.approvedAt = now;
+    status.lastApproval = record;
+    PendingPlan plan = approval.plan();
+    return java.util.Optional.of("Normal/Approved: plan " + plan.planHash + " (" + plan.direction
+        + " of " + Decider.describe(Decider.split(plan.from)) + " to "
+        + Decider.describe(Decider.split(plan.to)) + " with " + plan.image + ") is approved "
+        + "and runs");
+  }
+
   /** A rehearsal succeeded: its plan is not rehearsed again. */
   public static void rehearsed(SchemaMigrationStatus status, ActiveJob active, String now) {
     RehearsalRecord record = new RehearsalRecord();
@@ -166,9 +203,16 @@ public final class StatusWriter {
    */
   public static void started(SchemaMigrationStatus status, String job, Action action,
       String now) {
+    started(status, job, action, null, now);
+  }
+
+  /** @param approval what the decision said about approval, or null */
+  public static void started(SchemaMigrationStatus status, String job, Action action,
+      Approvals.Approval approval, String now) {
     ActiveJob active = new ActiveJob();
     active.name = job;
     active.startedAt = now;
+    active.planHash = approval != null && approval.approved() ? approval.planHash() : null;
     if (action instanceof Action.Inspect inspect) {
       active.action = "inspect";
       active.image = inspect.image();
@@ -251,6 +295,14 @@ public final class StatusWriter {
       Reason reason, String message, long generation, String now) {
     List<String> transitions = new ArrayList<>();
     boolean ready = state == State.READY;
+    if (state == State.AWAITING_APPROVAL) {
+      // No condition is True while a plan waits: one Event per plan that begins to wait.
+      Condition before = condition(status, READY);
+      if (before == null || !reason.name().equals(before.getReason())
+          || !message.equals(before.getMessage())) {
+        transitions.add(READY + "/" + reason + ": " + message);
+      }
+    }
     set(status, READY, ready, reason, message, generation, now, transitions);
     set(status, RECONCILING, state == State.RECONCILING, reason, message, generation, now,
         transitions);
@@ -263,12 +315,7 @@ public final class StatusWriter {
     if (status.conditions == null) {
       status.conditions = new ArrayList<>();
     }
-    Condition condition = null;
-    for (Condition existing : status.conditions) {
-      if (type.equals(existing.getType())) {
-        condition = existing;
-      }
-    }
+    Condition condition = condition(status, type);
     String statusText = value ? "True" : "False";
     if (condition == null) {
       condition = new Condition();
@@ -288,5 +335,16 @@ public final class StatusWriter {
     if (newsworthy) {
       transitions.add(type + "/" + reason + ": " + message);
     }
+  }
+
+  private static Condition condition(SchemaMigrationStatus status, String type) {
+    Condition found = null;
+    for (Condition existing : status.conditions == null ? List.<Condition>of()
+        : status.conditions) {
+      if (type.equals(existing.getType())) {
+        found = existing;
+      }
+    }
+    return found;
   }
 }

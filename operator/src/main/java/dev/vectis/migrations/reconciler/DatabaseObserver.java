@@ -6,6 +6,7 @@ import dev.vectis.migrations.database.ConnectionPools;
 import dev.vectis.migrations.database.ConnectionSettings;
 import dev.vectis.migrations.database.DatabaseConfigException;
 import dev.vectis.migrations.database.DatabaseProblem;
+import dev.vectis.migrations.database.ExistingTables;
 import dev.vectis.migrations.database.SecretConnection;
 import dev.vectis.migrations.database.SecretMasker;
 import dev.vectis.migrations.database.VersionTableReader;
@@ -151,6 +152,21 @@ public class DatabaseObserver implements AutoCloseable {
     } catch (IllegalArgumentException e) {
       return new Observed(new DatabaseState.Unavailable(e.getMessage()), null, 0,
           settings.masker());
+    }
+  }
+
+  /**
+   * The database's tables ({@link ExistingTables}), for the diagnosis of a schema without its
+   * version rows; null when they cannot be read (then nothing is diagnosed).
+   */
+  public java.util.Set<String> existingTables(Observed observed) {
+    if (observed.access() == null) {
+      return null;
+    }
+    try (Connection connection = pools.connect(observed.access().settings())) {
+      return ExistingTables.read(connection);
+    } catch (SQLException e) {
+      return null;
     }
   }
 

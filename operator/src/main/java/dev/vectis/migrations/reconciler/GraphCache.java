@@ -76,6 +76,25 @@ public final class GraphCache {
     return inspection == STALE ? Inspection.unknown() : inspection;
   }
 
+  /**
+   * The graphs of the resource's cached images other than {@code excluded}, most recently
+   * stored first (those that can be read): what a diagnosis of a revision the spec's image
+   * does not contain looks in. Parsed only when asked, once per content.
+   */
+  public Map<String, Inspection> others(Collection<ConfigMap> stored, Set<String> excluded) {
+    Map<String, Inspection> others = new java.util.LinkedHashMap<>();
+    stored.stream().sorted(Comparator.comparing(GraphCache::storedAt).reversed())
+        .map(GraphCache::imageOf)
+        .filter(image -> image != null && !excluded.contains(image))
+        .forEach(image -> {
+          Inspection inspection = get(stored, image);
+          if (inspection instanceof Inspection.Loaded) {
+            others.putIfAbsent(image, inspection);
+          }
+        });
+    return others;
+  }
+
   /** What a cached document from before the capture of operations parses to (by identity). */
   private static final Inspection STALE = new Inspection.Failed("stored without operations");
 

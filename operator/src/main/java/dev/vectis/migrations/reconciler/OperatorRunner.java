@@ -131,6 +131,10 @@ public final class OperatorRunner implements AutoCloseable {
     });
     operator.register(new SchemaMigrationReconciler(settings.clock(), settings.databases(),
         ours, settings.checkpoints(), settings.readyRecheck()), configuration -> {
+      // Generation-aware filtering would drop an approval (an annotation): our filter keeps
+      // what it would keep, and approvals.
+      configuration.withGenerationAware(false)
+          .withOnUpdateFilter(SchemaMigrationReconciler::worthReconciling);
       if (settings.namespaces().isEmpty()) {
         configuration.watchingAllNamespaces();
       } else {

@@ -7,9 +7,11 @@ import dev.vectis.migrations.database.SecretMasker;
 import dev.vectis.migrations.jobs.JobFactory;
 import dev.vectis.migrations.plan.Action;
 import dev.vectis.migrations.plan.ActionResult;
+import dev.vectis.migrations.plan.Approvals;
 import dev.vectis.migrations.plan.DatabaseState;
 import dev.vectis.migrations.plan.Decider;
 import dev.vectis.migrations.plan.Decision;
+import dev.vectis.migrations.plan.Diagnoses;
 import dev.vectis.migrations.plan.Inspection;
 import dev.vectis.migrations.plan.Observation;
 import dev.vectis.migrations.plan.Outcomes;
@@ -116,6 +118,27 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
     return List.of(jobs, graphMaps, secrets);
   }
 
+  /** The plan hash a person approved with the approve annotation, or null. */
+  static String approvedPlan(SchemaMigration resource) {
+    var annotations = resource.getMetadata().getAnnotations();
+    String value = annotations == null ? null
+        : annotations.get(SchemaMigration.APPROVE_ANNOTATION);
+    return value == null ? null : value.strip();
+  }
+
+  /**
+   * Which updates of a SchemaMigration are worth a reconcile: a new generation (a spec
+   * change), a new approval (an annotation, which does not change the generation), or its
+   * deletion. Its own status writes are not.
+   */
+  static boolean worthReconciling(SchemaMigration updated, SchemaMigration before) {
+    Long generation = updated.getMetadata().getGeneration();
+    Long previous = before.getMetadata().getGeneration();
+    return generation == null || previous == null || generation > previous
+        || !java.util.Objects.equals(approvedPlan(updated), approvedPlan(before))
+        || updated.isMarkedForDeletion();
+  }
+
   @Override
   public UpdateControl<SchemaMigration> reconcile(SchemaMigration resource,
       Context<SchemaMigration> context) {
@@ -165,8 +188,8 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
         status.activeJob = null;
       } else if (job == null) {
         effects.transitions.addAll(Outcomes.finished(status, new ActionResult(
-            ActionResult.Ending.LOST, -1, "", null), database.state(), generation, now())
-            .events());
+            ActionResult.Ending.LOST, -1, "", null), database.state(), generation, now(),
+            Outcomes.historyLimit(resource.getSpec())).events());
       } else if (!JobResults.finished(job)) {
         runningJob = status.activeJob.action;
         // Seen, so created: also mends a write made from a cache that had not seen it yet.
@@ -188,15 +211,29 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
     String applied = status.appliedImage;
     Inspection appliedImage = applied == null || applied.equals(resource.getSpec().image)
         ? Inspection.unknown() : graphs.get(stored, applied);
-    Decision decision = Decider.decide(new Observation(generation, resource.getSpec(), status,
+    Observation observation = new Observation(generation, resource.getSpec(), status,
         runningJob, specImage, appliedImage, database.state(),
-        scratch == null ? null : scratch.state()));
+        scratch == null ? null : scratch.state(), approvedPlan(resource))
+        .onDatabase(database.access() == null ? null : dev.vectis.migrations.database
+            .DatabaseIdentity.of(database.access().settings()).key());
+    // Only for a diagnosis: the other cached graphs, the database's tables.
+    if (Diagnoses.needsCachedImages(observation)) {
+      Set<String> excluded = new HashSet<>(Set.of(resource.getSpec().image));
+      if (applied != null) {
+        excluded.add(applied);
+      }
+      observation = observation.withCachedImages(graphs.others(stored, excluded));
+    }
+    if (Diagnoses.needsExistingTables(observation)) {
+      observation = observation.withExistingTables(databases.existingTables(database));
+    }
+    Decision decision = Decider.decide(observation);
     List<String> rows = database.state() instanceof DatabaseState.Rows r ? r.rows() : null;
     effects.transitions.addAll(StatusWriter.apply(status, decision, generation, rows, now()));
 
     Action action = decision.action();
     if (!(action instanceof Action.None)) {
-      return createJob(context, resource, action, database, scratch, effects);
+      return createJob(context, resource, decision, database, scratch, effects);
     }
     if (!Serialization.asJson(status).equals(statusBefore)) {
       writeStatus(context, resource, effects);
@@ -205,12 +242,15 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
     if (decision.state() == Decision.State.RECONCILING && runningJob == null) {
       return update.rescheduleAfter(backoff(status));
     }
-    if (database.state() instanceof DatabaseState.Unusable) {
+    if (database.state() instanceof DatabaseState.Unusable
+        || decision.reason().isFixedInTheDatabase()) {
       // A fixed Secret comes as an event; a fixed grant or table is found by this re-check.
       return update.rescheduleAfter(MAX_BACKOFF);
     }
-    if (decision.state() == Decision.State.READY) {
-      // Something else may move the database (another resource, a person): look again.
+    if (decision.state() == Decision.State.READY
+        || decision.state() == Decision.State.AWAITING_APPROVAL) {
+      // Something else may move the database (another resource, a person): look again, so
+      // neither Ready nor a waiting plan outlives the truth.
       // Spread over ±10 %: resources that got Ready together do not all look at once.
       return update.rescheduleAfter(Duration.ofMillis(Math.round(readyRecheck.toMillis()
           * (0.9 + 0.2 * ThreadLocalRandom.current().nextDouble()))));
@@ -219,8 +259,10 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
   }
 
   private UpdateControl<SchemaMigration> createJob(Context<SchemaMigration> context,
-      SchemaMigration resource, Action action, DatabaseObserver.Observed database,
+      SchemaMigration resource, Decision decision, DatabaseObserver.Observed database,
       DatabaseObserver.Scratch scratch, Effects effects) {
+    Action action = decision.action();
+    Approvals.Approval approval = decision.approval();
     KubernetesClient client = context.getClient();
     SchemaMigrationStatus status = resource.getStatus();
     String namespace = namespace(resource);
@@ -239,7 +281,7 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
       writeStatus(context, resource, effects);
       return UpdateControl.<SchemaMigration>noUpdate().rescheduleAfter(Duration.ofSeconds(1));
     }
-    StatusWriter.started(status, name, action, now());
+    StatusWriter.started(status, name, action, approval, now());
     // Status first: a restarted operator finds the Job it was about to create.
     writeStatus(context, resource, effects);
     checkpoints.reached(Checkpoints.Point.STATUS_WRITTEN_BEFORE_JOB, resource);
@@ -343,7 +385,7 @@ public final class SchemaMigrationReconciler implements Reconciler<SchemaMigrati
     ActionResult result = JobResults.of(client, job, masker,
         path -> JobFactory.backupLocation(resource, database.access(), path));
     Outcomes.Recorded recorded = Outcomes.finished(status, result, database.state(), generation,
-        now());
+        now(), Outcomes.historyLimit(resource.getSpec()));
     if (recorded.graphOutput() != null) {
       storeGraph(client, resource, active.image, recorded.graphOutput(), stored);
     }

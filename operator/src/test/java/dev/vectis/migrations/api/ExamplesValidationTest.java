@@ -47,7 +47,8 @@ class ExamplesValidationTest {
   void thereIsAnExampleForEachCommonUse() throws IOException {
     assertThat(examples().map(p -> p.getFileName().toString())).contains(
         "track-head.yaml", "pinned-revision.yaml", "downgrade-with-backup.yaml",
-        "cnpg-cluster.yaml", "with-seed.yaml", "with-guardrails.yaml");
+        "cnpg-cluster.yaml", "with-seed.yaml", "with-guardrails.yaml",
+        "rollback-with-approval.yaml");
   }
 
   @Test
@@ -120,6 +121,15 @@ class ExamplesValidationTest {
         Arguments.of("unknown rule severity", "image: app:1\npolicy: {rules: {raw-sql: "
             + "error}}", "database: {secretRef: {name: db}}",
             "$.spec.policy.rules.raw-sql: does not have a value in the enumeration"),
+        Arguments.of("approval in lower case", "image: app:1\napproval: {required: "
+            + "downgrade}", "database: {secretRef: {name: db}}",
+            "$.spec.approval.required: does not have a value in the enumeration"),
+        Arguments.of("history beyond 50", "image: app:1\nhistory: {limit: 51}",
+            "database: {secretRef: {name: db}}",
+            "$.spec.history.limit: must have a maximum value of 50"),
+        Arguments.of("no history", "image: app:1\nhistory: {limit: 0}",
+            "database: {secretRef: {name: db}}",
+            "$.spec.history.limit: must have a minimum value of 1"),
         Arguments.of("PVC name not DNS-1123", "image: app:1\nbackup: {persistentVolumeClaim: "
             + "'../etc'}", "database: {secretRef: {name: db}}",
             "$.spec.backup.persistentVolumeClaim: does not match the regex pattern"));

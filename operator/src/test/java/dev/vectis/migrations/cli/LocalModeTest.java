@@ -147,6 +147,30 @@ class LocalModeTest {
   }
 
   @Test
+  void aPlanNeedingApprovalWaitsUntilItsHashIsGivenAndIsRemembered(TestDatabase db)
+      throws IOException, SQLException {
+    Path resource = resource("head", "approval: {required: Any}", "history: {limit: 2}");
+    assertThat(local("migrate", db, resource, vectis(), "-o", "yaml")).isEqualTo(1);
+    java.util.regex.Matcher hash = java.util.regex.Pattern
+        .compile("planHash: \"?([0-9a-f]{16})").matcher(printed);
+    assertThat(hash.find()).as(printed).isTrue();
+    assertThat(printed).contains("==> Awaiting approval: the upgrade of base to " + HEAD,
+        "migrate --approve " + hash.group(1), "reason: AwaitingApproval");
+    assertThat(db.tableExists("alembic_version")).isFalse();
+
+    assertThat(local("migrate", db, resource, vectis(), "--approve", "0123456789abcdef"))
+        .isEqualTo(1);
+    assertThat(printed).contains("is for another plan");
+    assertThat(db.tableExists("alembic_version")).isFalse();
+
+    assertThat(local("migrate", db, resource, vectis(), "--approve", hash.group(1), "-o",
+        "yaml")).as(printed).isZero();
+    assertThat(versionRows(db)).containsExactly(HEAD);
+    assertThat(printed).contains("planHash: " + hash.group(1), "approvedAt:",
+        "result: Succeeded");
+  }
+
+  @Test
   void multipleHeadsAreRefused(TestDatabase db) throws IOException, SQLException {
     Path project = copyOfVectis(List.of("c9d8e7f6a5b4_merge_branches.py",
         "5731d674e022_multi_currency.py"));
@@ -165,10 +189,33 @@ class LocalModeTest {
     db.execute("CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY)");
     db.execute("INSERT INTO alembic_version VALUES ('ffffeeee0000')");
     assertThat(local("migrate", db, resource("head"), vectis())).isEqualTo(1);
-    assertThat(printed).contains("Stalled (UnknownRevision): the database is at ffffeeee0000, "
-        + "which the scripts of " + ProjectPaths.vectisAlembicDir().toAbsolutePath().normalize()
-        + " do not contain");
+    assertThat(printed).contains("Stalled (RevisionInNoImage): the database is at "
+        + "ffffeeee0000, which no image this resource knows contains (spec.image "
+        + ProjectPaths.vectisAlembicDir().toAbsolutePath().normalize() + ")",
+        "`alembic stamp --purge <that revision>`");
     assertThat(versionRows(db)).containsExactly("ffffeeee0000");
+  }
+
+  @Test
+  void aSchemaWithoutItsVersionRowsIsNotMigratedOverAndUnrelatedTablesAreNoBother(
+      TestDatabase db) throws IOException, SQLException {
+    db.execute("CREATE TABLE legacy_orders (id integer)");
+    assertThat(local("migrate", db, resource("head"), vectis())).as(stdout + stderr).isZero();
+    assertThat(versionRows(db)).containsExactly(HEAD);
+
+    db.execute("DROP TABLE alembic_version"); // the schema stays, its version rows are lost
+    assertThat(local("migrate", db, resource("head"), vectis())).isEqualTo(1);
+    assertThat(printed).contains("Stalled (UnstampedSchema): the version table holds no rows "
+        + "(base), yet tables the pending revisions create already exist: ",
+        "exchange_rates (" + HEAD + " multi_currency)",
+        "record it with `alembic stamp " + HEAD + "`").doesNotContain("legacy_orders",
+        "Running upgrade", "relation \"");
+    assertThat(db.tableExists("alembic_version")).isFalse();
+
+    dev.vectis.migrations.testing.VectisProject.alembic(db, "stamp", HEAD);
+    assertThat(local("migrate", db, resource("head"), vectis())).isZero();
+    assertThat(printed).contains("==> Ready: the database is at " + HEAD)
+        .doesNotContain("Running upgrade");
   }
 
   @Test

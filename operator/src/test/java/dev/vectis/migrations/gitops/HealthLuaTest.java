@@ -108,6 +108,23 @@ class HealthLuaTest {
   }
 
   @Test
+  void aPlanAwaitingApprovalIsSuspendedAndProgressesOnceApproved() throws IOException {
+    SchemaMigration waiting = resource(2, decision(Decision.State.AWAITING_APPROVAL,
+        Reason.AwaitingApproval, "the downgrade of 5731d674e022 to c9d8e7f6a5b4 waits for "
+        + "approval"), 2);
+    assertThat(health(waiting)).containsEntry("status", "Suspended")
+        .containsEntry("message", "AwaitingApproval: the downgrade of 5731d674e022 to "
+            + "c9d8e7f6a5b4 waits for approval");
+    // Approved: the backup runs, and it is work under way again.
+    StatusWriter.apply(waiting.getStatus(), decision(Decision.State.RECONCILING,
+        Reason.BackingUp, "backing up"), 2, List.of("5731d674e022"), NOW);
+    assertThat(health(waiting)).containsEntry("status", "Progressing");
+    // A plan that waited for an older generation is not Suspended for the new one.
+    assertThat(health(resource(3, decision(Decision.State.AWAITING_APPROVAL,
+        Reason.AwaitingApproval, "waits"), 2))).containsEntry("status", "Progressing");
+  }
+
+  @Test
   void aStatusOfAnOlderGenerationIsProgressingEvenIfItWasReady() throws IOException {
     assertThat(health(resource(3, decision(Decision.State.READY, Reason.AtTarget,
         "the database is at 5731d674e022"), 2)))

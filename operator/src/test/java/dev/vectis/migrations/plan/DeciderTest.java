@@ -2,7 +2,9 @@ package dev.vectis.migrations.plan;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.vectis.migrations.api.ApprovalRequired;
 import dev.vectis.migrations.api.DatabaseSpec;
+import dev.vectis.migrations.api.PendingPlan;
 import dev.vectis.migrations.api.Phase;
 import dev.vectis.migrations.api.SchemaMigrationSpec;
 import dev.vectis.migrations.api.SchemaMigrationStatus;
@@ -68,6 +70,10 @@ class DeciderTest {
     Inspection appliedImage = Inspection.unknown();
     DatabaseState database = new DatabaseState.Rows(List.of());
     DatabaseState scratch;
+    Map<String, Inspection> cachedImages;
+    java.util.Set<String> existingTables;
+    String approved;
+    String databaseKey = "localhost-5432-vectis-0123456789ab";
     long generation = GENERATION;
 
     Given() {
@@ -92,10 +98,103 @@ class DeciderTest {
       return this;
     }
 
-    Decision decide() {
-      return Decider.decide(new Observation(generation, spec, status, runningJob, specImage,
-          appliedImage, database, scratch));
+    Observation observation() {
+      return new Observation(generation, spec, status, runningJob, specImage, appliedImage,
+          database, scratch, approved, databaseKey, cachedImages, existingTables);
     }
+
+    Decision decide() {
+      return Decider.decide(observation());
+    }
+  }
+
+  // ------------------------------------------------------------------ approvals
+
+  @Test
+  void aDowngradeNeedingApprovalWaitsWithItsPlanAndRunsOnlyWhenThatPlanIsApproved() {
+    Consumer<Given> downgrade = g -> {
+      g.spec.downgrade.allow = true;
+      g.spec.approval.required = ApprovalRequired.Downgrade;
+      g.rows(HEAD).target(MERGE);
+    };
+    Decision waiting = new Given().with(downgrade).decide();
+    assertThat(waiting.state()).isEqualTo(State.AWAITING_APPROVAL);
+    assertThat(waiting.reason()).isEqualTo(Reason.AwaitingApproval);
+    assertThat(waiting.phase()).isEqualTo(Phase.AwaitingApproval);
+    assertThat(waiting.action()).isInstanceOf(Action.None.class);
+    PendingPlan plan = waiting.approval().plan();
+    assertThat(plan.direction).isEqualTo("downgrade");
+    assertThat(plan.from).isEqualTo(HEAD);
+    assertThat(plan.to).isEqualTo(MERGE);
+    assertThat(plan.backup).isTrue();
+    assertThat(plan.steps).extracting(step -> step.revision).containsExactly(HEAD);
+    assertThat(plan.planHash).matches("[0-9a-f]{16}");
+    assertThat(waiting.message()).contains("waits for approval", plan.planHash,
+        "migrations.vectis.dev/approve=" + plan.planHash, "after a verified backup");
+
+    // An approval of another plan is void, and said so.
+    Decision stale = new Given().with(downgrade).with(g -> g.approved = "0123456789abcdef")
+        .decide();
+    assertThat(stale.state()).isEqualTo(State.AWAITING_APPROVAL);
+    assertThat(stale.message()).contains("0123456789abcdef", "is for another plan");
+
+    // Approved: the backup first (part of the approved plan), then the downgrade itself.
+    Decision backup = new Given().with(downgrade).with(g -> g.approved = plan.planHash)
+        .decide();
+    assertThat(backup.action()).isInstanceOf(Action.BackUp.class);
+    assertThat(backup.approval().approved()).isTrue();
+    Decision migrate = new Given().with(downgrade).with(g -> g.approved = plan.planHash)
+        .with(g -> StatusWriter.backedUp(g.status, "pvc:dump", 1, "00", List.of(HEAD),
+            GENERATION, NOW)).decide();
+    assertThat(migrate.action()).isInstanceOf(Action.Migrate.class);
+    assertThat(migrate.approval().planHash()).isEqualTo(plan.planHash);
+
+    // Upgrades do not wait under Downgrade.
+    Decision upgrade = new Given().with(g -> g.spec.approval.required =
+        ApprovalRequired.Downgrade).decide();
+    assertThat(upgrade.action()).isInstanceOf(Action.Migrate.class);
+    assertThat(upgrade.approval()).isNull();
+  }
+
+  @Test
+  void everythingThatDecidesWhatRunsChangesThePlanHash() {
+    Consumer<Given> any = g -> g.spec.approval.required = ApprovalRequired.Any;
+    String base = new Given().with(any).decide().approval().planHash();
+    assertThat(new Given().with(any).decide().approval().planHash()).isEqualTo(base);
+    List<Consumer<Given>> changes = List.of(
+        g -> g.spec.image = IMAGE + "-2",
+        g -> g.rows("0f5e1c2d3a4b"),
+        g -> g.target(MERGE),
+        g -> g.spec.database.secretRef.name = "other-db",
+        g -> g.databaseKey = "db2.internal-5432-vectis-ba9876543210",
+        g -> g.spec.alembic.versionTable = "other_version",
+        g -> g.spec.podTemplate.serviceAccountName = "migrator",
+        g -> g.spec.retryToken = "again",
+        g -> {
+          g.status.lastMigration = new dev.vectis.migrations.api.MigrationRecord();
+          g.status.lastMigration.job = "vectis-migrate-1";
+          g.status.lastMigration.completedAt = "2026-12-01T00:00:00Z";
+        });
+    for (Consumer<Given> change : changes) {
+      Decision changed = new Given().with(any).with(change).decide();
+      assertThat(changed.approval().planHash()).isNotEqualTo(base);
+    }
+    // What does not decide what runs leaves it alone.
+    assertThat(new Given().with(any).with(g -> g.spec.history.limit = 3).decide().approval()
+        .planHash()).isEqualTo(base);
+    // A plan waits under Any whatever its direction, and runs once approved.
+    assertThat(new Given().with(any).with(g -> g.approved = base).decide().action())
+        .isInstanceOf(Action.Migrate.class);
+  }
+
+  @Test
+  void aDenyFindingOrARefusalIsNotOfferedForApproval() {
+    Decision refused = new Given().with(g -> {
+      g.spec.approval.required = ApprovalRequired.Any;
+      g.rows(HEAD).target(MERGE);
+    }).decide();
+    assertThat(refused.reason()).isEqualTo(Reason.DowngradeNotAllowed);
+    assertThat(refused.approval()).isNull();
   }
 
   @Test
@@ -347,9 +446,9 @@ class DeciderTest {
       g.spec.downgrade.allow = true;
     });
     Decision nobodyKnows = given.decide();
-    assertThat(nobodyKnows.reason()).isEqualTo(Reason.UnknownRevision);
-    assertThat(nobodyKnows.message()).contains("the database is at " + HEAD
-        + ", which the scripts of " + OLD_IMAGE + " do not contain");
+    assertThat(nobodyKnows.reason()).isEqualTo(Reason.RevisionInNoImage);
+    assertThat(nobodyKnows.message()).startsWith("the database is at " + HEAD
+        + ", which no image this resource knows contains (spec.image " + OLD_IMAGE + ")");
 
     given.status.appliedImage = IMAGE;
     assertThat(given.decide().action()).isEqualTo(new Action.Inspect(IMAGE));
@@ -374,6 +473,29 @@ class DeciderTest {
       g.appliedImage = new Inspection.Loaded(VECTIS);
     }).decide();
     assertThat(decision.reason()).isEqualTo(Reason.DowngradeNotAllowed);
+    assertThat(decision.message()).isEqualTo("the database is at " + HEAD + ", which the "
+        + "scripts of " + OLD_IMAGE + " do not contain; " + IMAGE + " (status.appliedImage, "
+        + "which migrated it) knows it. Set spec.image back to " + IMAGE + " to stay at " + HEAD
+        + ", or allow the downgrade (spec.downgrade.allow: true) and the operator will run it "
+        + "with " + IMAGE + "'s scripts, after a verified backup, undoing " + HEAD
+        + " (multi_currency) to reach " + MERGE);
+    assertThat(decision.pending()).extracting(p -> p.revision).containsExactly(HEAD);
+    assertThat(decision.resolvedTarget()).isEqualTo(MERGE);
+    assertThat(decision.phase()).isEqualTo(Phase.Blocked);
+
+    // A downgrade that could not run is not offered.
+    Decision irreversible = new Given().rows(HEAD).with(g -> {
+      g.specImage = new Inspection.Loaded(VECTIS_OLD);
+      g.spec.image = OLD_IMAGE;
+      g.status.appliedImage = IMAGE;
+      g.appliedImage = new Inspection.Loaded(IRREVERSIBLE);
+    }).decide();
+    assertThat(irreversible.reason()).isEqualTo(Reason.DowngradeNotAllowed);
+    assertThat(irreversible.message()).endsWith("Set spec.image back to " + IMAGE + " to stay "
+        + "at " + HEAD + ". Reaching " + MERGE + " would undo " + HEAD + " (multi_currency), but "
+        + "the downgrade() of " + HEAD + " (multi_currency) is empty while its upgrade() is not, "
+        + "so no downgrade can: restore a backup taken before it instead")
+        .doesNotContain("spec.downgrade.allow");
   }
 
   @Test
@@ -454,7 +576,7 @@ class DeciderTest {
     // 0f5e1c2d3a4b is an ancestor of a3e2f1b8c9d4: Alembic never writes such rows.
     Decision decision = new Given().rows("0f5e1c2d3a4b", "a3e2f1b8c9d4").decide();
     assertThat(decision.state()).isEqualTo(State.STALLED);
-    assertThat(decision.reason()).isEqualTo(Reason.InvalidVersionTable);
+    assertThat(decision.reason()).isEqualTo(Reason.OverlappingVersionRows);
     assertThat(decision.message()).contains("alembic stamp --purge",
         "never stamps on its own").doesNotContain("spec.targetRevision");
   }
@@ -759,5 +881,203 @@ class DeciderTest {
 
     given.generation = GENERATION + 1; // a new image, a changed spec, retryToken
     assertThat(given.decide().action()).isInstanceOf(Action.Rehearse.class);
+  }
+
+  // ------------------------------------------------------------------ diagnoses
+
+  @Test
+  void aRevisionOnlyACachedImageKnowsNamesItAndBothWaysBack() {
+    // The database was migrated by 1.14.0 and later (a restore, a hand) left at its head while
+    // 1.13.0, also the applied image, does not know it: the graph cache remembers 1.14.0.
+    Given given = new Given().rows(HEAD).with(g -> {
+      g.specImage = captured(VECTIS_OLD, Map.of());
+      g.spec.image = OLD_IMAGE;
+      g.status.appliedImage = OLD_IMAGE;
+      g.cachedImages = Map.of(IMAGE, captured(VECTIS, Map.of()));
+    });
+    assertThat(Diagnoses.needsCachedImages(given.observation())).isTrue();
+    Decision decision = given.decide();
+    assertThat(decision.state()).isEqualTo(State.STALLED);
+    assertThat(decision.reason()).isEqualTo(Reason.UnknownRevision);
+    assertThat(decision.reason().isFailureOfAnAction()).isFalse();
+    assertThat(decision.message()).isEqualTo("the database is at " + HEAD + ", which the "
+        + "scripts of " + OLD_IMAGE + " do not contain; " + IMAGE + " knows it (an image this "
+        + "resource used before; its revision graph is cached). Set spec.image back to " + IMAGE
+        + ". To reach " + MERGE + " (what spec.targetRevision head means in " + OLD_IMAGE
+        + ") instead, set spec.image to " + IMAGE + " with spec.targetRevision: " + MERGE
+        + " and spec.downgrade.allow: true, so that its scripts run the downgrade, then "
+        + "spec.image to " + OLD_IMAGE + " again (the operator downgrades with another image's "
+        + "scripts only for status.appliedImage, the image that migrated the database last: "
+        + OLD_IMAGE + ")");
+    assertThat(decision.action()).isInstanceOf(Action.None.class);
+
+    // A state, not a failure: once the spec follows the advice it goes on.
+    StatusWriter.apply(given.status, decision, GENERATION, List.of(HEAD), NOW);
+    given.spec.image = IMAGE;
+    given.specImage = captured(VECTIS, Map.of());
+    assertThat(given.decide().state()).isEqualTo(State.READY);
+  }
+
+  @Test
+  void theAppliedImageIsNotLookedForInTheCache() {
+    Given given = new Given().rows(HEAD).with(g -> {
+      g.specImage = captured(VECTIS_OLD, Map.of());
+      g.spec.image = OLD_IMAGE;
+      g.status.appliedImage = IMAGE;
+      g.appliedImage = captured(VECTIS, Map.of());
+    });
+    assertThat(Diagnoses.needsCachedImages(given.observation()))
+        .as("the applied image knows the rows").isFalse();
+    given.rows(MERGE);
+    assertThat(Diagnoses.needsCachedImages(given.observation()))
+        .as("the spec's image knows the rows").isFalse();
+    given.rows("deadbeef0000");
+    assertThat(Diagnoses.needsCachedImages(given.observation())).isTrue();
+  }
+
+  @Test
+  void aRevisionNoKnownImageHasSaysSoAndHowToStamp() {
+    Decision decision = new Given().rows("deadbeef0000").with(g -> {
+      g.status.appliedImage = OLD_IMAGE;
+      g.appliedImage = captured(VECTIS_OLD, Map.of());
+      g.cachedImages = Map.of("registry.example/vectis/backend:1.12.0",
+          captured(TWO_HEADS, Map.of()));
+    }).decide();
+    assertThat(decision.state()).isEqualTo(State.STALLED);
+    assertThat(decision.reason()).isEqualTo(Reason.RevisionInNoImage);
+    assertThat(decision.reason().isFailureOfAnAction()).isFalse();
+    assertThat(decision.phase()).isEqualTo(Phase.Blocked);
+    assertThat(decision.message()).isEqualTo("the database is at deadbeef0000, which no image "
+        + "this resource knows contains (spec.image " + IMAGE + "; status.appliedImage "
+        + OLD_IMAGE + "; the cached graphs of registry.example/vectis/backend:1.12.0): no known "
+        + "scripts have it. A revision file deleted from the project, a hotfix applied by hand, "
+        + "a release deployed by other means, or the wrong database. Deploy an image whose "
+        + "scripts contain deadbeef0000 (set spec.image to it), or, if the schema really is at "
+        + "a revision the scripts know, record that with `alembic stamp --purge <that "
+        + "revision>` (the operator never stamps on its own)");
+  }
+
+  @Test
+  void overlappingRowsNameTheAncestorAndTheStampThatLeavesTheDescendant() {
+    Decision decision = new Given().rows("0f5e1c2d3a4b", "a3e2f1b8c9d4").decide();
+    assertThat(decision.reason()).isEqualTo(Reason.OverlappingVersionRows);
+    assertThat(decision.reason().isFailureOfAnAction()).isFalse();
+    assertThat(decision.message()).isEqualTo("the version table holds 0f5e1c2d3a4b, "
+        + "a3e2f1b8c9d4, and 0f5e1c2d3a4b is an ancestor of a3e2f1b8c9d4: Alembic never writes "
+        + "such rows (an upgrade replaces a revision's row by its descendant's), so the table "
+        + "was edited by hand or by another tool. If the schema matches a3e2f1b8c9d4 (check its "
+        + "tables and columns), run `alembic stamp --purge a3e2f1b8c9d4` to leave only that "
+        + "row; if it matches an older revision, stamp that one instead (the operator never "
+        + "stamps on its own)");
+
+    // Through a merge; a third row on another branch is kept in the stamp.
+    Decision merge = new Given().rows(HEAD, "b7c4e9a1d2f3").target(HEAD).decide();
+    assertThat(merge.reason()).isEqualTo(Reason.OverlappingVersionRows);
+    assertThat(merge.message()).contains("b7c4e9a1d2f3 is an ancestor of " + HEAD,
+        "`alembic stamp --purge " + HEAD + "`");
+    Decision branches = new Given().rows("a3e2f1b8c9d4", "0f5e1c2d3a4b", "b7c4e9a1d2f3")
+        .target("heads").with(g -> g.specImage = captured(TWO_HEADS, Map.of())).decide();
+    assertThat(branches.message()).contains("`alembic stamp --purge a3e2f1b8c9d4 b7c4e9a1d2f3`",
+        "leave only those rows");
+
+    // Two heads of two branches are no overlap.
+    assertThat(new Given().rows("a3e2f1b8c9d4", "b7c4e9a1d2f3").decide().action())
+        .isInstanceOf(Action.Migrate.class);
+  }
+
+  @Test
+  void tablesThePendingRevisionsCreateWithoutVersionRowsAreAnUnstampedSchema() {
+    Given given = new Given().with(g -> g.existingTables = java.util.Set.of("t_0f5e1c2d3a4b",
+        "public.t_0f5e1c2d3a4b", "t_a3e2f1b8c9d4", "public.t_a3e2f1b8c9d4", "legacy_orders"));
+    assertThat(Diagnoses.needsExistingTables(given.observation())).isTrue();
+    Decision decision = given.decide();
+    assertThat(decision.state()).isEqualTo(State.STALLED);
+    assertThat(decision.reason()).isEqualTo(Reason.UnstampedSchema);
+    assertThat(decision.reason().isFailureOfAnAction()).isFalse();
+    assertThat(decision.action()).isInstanceOf(Action.None.class);
+    assertThat(decision.message()).isEqualTo("the version table holds no rows (base), yet "
+        + "tables the pending revisions create already exist: t_0f5e1c2d3a4b (0f5e1c2d3a4b "
+        + "initial_schema); t_a3e2f1b8c9d4 (a3e2f1b8c9d4 add_loyalty_points_table). alembic "
+        + "upgrade would stop half-way with \"relation already exists\". If the schema is at a "
+        + "revision already (its version table was dropped or emptied, or another tool created "
+        + "it), find the revision it matches (every table up to a3e2f1b8c9d4 exists: compare "
+        + "its columns) and record it with `alembic stamp a3e2f1b8c9d4` (the operator never "
+        + "stamps on its own); if the tables are leftovers, drop them");
+    assertThat(decision.pending()).hasSize(5);
+
+    // Tables no pending revision creates are not the migration's business.
+    given.existingTables = java.util.Set.of("legacy_orders", "public.legacy_orders");
+    assertThat(given.decide().action()).isInstanceOf(Action.Migrate.class);
+    given.existingTables = null; // not read
+    assertThat(given.decide().action()).isInstanceOf(Action.Migrate.class);
+    // A revision that drops the table before it creates it again expects it there.
+    given.existingTables = java.util.Set.of("t_0f5e1c2d3a4b", "public.t_0f5e1c2d3a4b");
+    given.specImage = captured(VECTIS, Map.of("0f5e1c2d3a4b", new RevisionChanges(
+        "versions/0f.py", phase(9, operation("DropTableOp", "t_0f5e1c2d3a4b", null, 10, null,
+            null), operation("CreateTableOp", "t_0f5e1c2d3a4b", null, 11, null, null)),
+        phase(20, operation("DropTableOp", "t_0f5e1c2d3a4b", null, 21, null, null)),
+        List.of())));
+    assertThat(given.decide().action()).isInstanceOf(Action.Migrate.class);
+    // Only an upgrade from base is diagnosed.
+    given.rows("0f5e1c2d3a4b");
+    assertThat(Diagnoses.needsExistingTables(given.observation())).isFalse();
+  }
+
+  @Test
+  void aSchemaQualifiedTableIsMatchedByItsSchema() {
+    RevisionChanges inAudit = new RevisionChanges("versions/b7.py", phase(9,
+        new RevisionChanges.Operation("CreateTableOp", "audit", "log", null, 10, List.of(), null,
+            null, null, null, null, null, null, null, null)), phase(20, operation("DropTableOp",
+                "log", null, 21, null, null)), List.of());
+    Given given = new Given().target("b7c4e9a1d2f3").with(g -> {
+      g.specImage = captured(VECTIS, Map.of("b7c4e9a1d2f3", inAudit));
+      g.existingTables = java.util.Set.of("log", "public.log");
+    });
+    Decision other = given.decide();
+    assertThat(other.action()).as("public.log is not audit.log: %s", other.message())
+        .isInstanceOf(Action.Migrate.class);
+    given.existingTables = java.util.Set.of("audit.log");
+    Decision decision = given.decide();
+    assertThat(decision.reason()).isEqualTo(Reason.UnstampedSchema);
+    assertThat(decision.message()).contains("audit.log (b7c4e9a1d2f3 add_audit_log)",
+        "`alembic stamp <revision>`");
+  }
+
+  @Test
+  void rowsThatNoOneImageHasAllOfSayWhichImageHasWhich() {
+    RevisionGraph left = new RevisionGraph(List.of(Revision.of("r1", null),
+        Revision.of("l2", "r1")));
+    RevisionGraph right = new RevisionGraph(List.of(Revision.of("r1", null),
+        Revision.of("x2", "r1")));
+    Decision decision = new Given().rows("l2", "x2").with(g -> {
+      g.specImage = new Inspection.Loaded(new RevisionGraph(List.of(Revision.of("r1", null))));
+      g.cachedImages = new java.util.LinkedHashMap<>(Map.of("app:left",
+          new Inspection.Loaded(left)));
+      g.cachedImages.put("app:right", new Inspection.Loaded(right));
+    }).decide();
+    assertThat(decision.reason()).isEqualTo(Reason.UnknownRevision);
+    assertThat(decision.message()).contains("no image this resource knows contains all of "
+        + "l2, x2 (l2 is in app:left; x2 is in app:right)", "alembic stamp --purge");
+  }
+
+  @Test
+  void anAppliedImageThatCannotReachTheTargetIsNamedWithWhatToDo() {
+    // The spec's image is on another line: its head is not behind the database.
+    RevisionGraph applied = new RevisionGraph(List.of(Revision.of("r1", null),
+        Revision.of("r2", "r1"), Revision.of("s2", "r1")));
+    RevisionGraph spec = new RevisionGraph(List.of(Revision.of("r1", null),
+        Revision.of("s2", "r1")));
+    Decision decision = new Given().rows("r2").with(g -> {
+      g.specImage = new Inspection.Loaded(spec);
+      g.status.appliedImage = "app:applied";
+      g.appliedImage = new Inspection.Loaded(applied);
+    }).decide();
+    assertThat(decision.reason()).isEqualTo(Reason.UnknownRevision);
+    assertThat(decision.message()).isEqualTo("the database is at r2, which the scripts of "
+        + IMAGE + " do not contain; app:applied (status.appliedImage, which migrated it) knows "
+        + "it, but cannot downgrade it to s2, what spec.targetRevision (head) means in " + IMAGE
+        + ". Set spec.image back to app:applied, or set spec.targetRevision to a revision both "
+        + "images contain and behind the database, with spec.downgrade.allow: true: the "
+        + "operator will run that downgrade with app:applied's scripts");
   }
 }

@@ -66,6 +66,77 @@ class OutcomesTest {
   }
 
   @Test
+  void theHistoryKeepsFinishedRunsNewestFirstBoundedByTheLimit() {
+    SchemaMigrationStatus status = new SchemaMigrationStatus();
+    for (int i = 0; i < 4; i++) {
+      SchemaMigrationStatus next = migrating(i == 0 ? "" : "r" + (i - 1), "r" + i);
+      next.history = status.history;
+      next.activeJob.planHash = i == 3 ? "00ff00ff00ff00ff" : null;
+      Outcomes.finished(next, ActionResult.exited(i == 2 ? 1 : 0, i == 2 ? FAILED_OUTPUT : ""),
+          rows(i == 2 ? "r1" : "r" + i), 3, "2026-11-30T08:0" + i + ":00Z", 3);
+      status = next;
+    }
+    assertThat(status.history).hasSize(3);
+    assertThat(status.history).extracting(entry -> entry.to).containsExactly("r3", "r2", "r1");
+    assertThat(status.history.get(0).result).isEqualTo("Succeeded");
+    assertThat(status.history.get(0).planHash).isEqualTo("00ff00ff00ff00ff");
+    assertThat(status.history.get(0).completedAt).isEqualTo("2026-11-30T08:03:00Z");
+    assertThat(status.history.get(1).result).isEqualTo("MigrationFailed");
+    assertThat(status.history.get(1).from).isEqualTo("r1");
+    assertThat(status.history.get(1).image).isEqualTo("registry.example/vectis/backend:1.14.0");
+
+    // A limit beyond the CRD's maximum is held to it; an inspection is not a run.
+    status.history = new java.util.ArrayList<>(java.util.Collections.nCopies(50,
+        status.history.get(0)));
+    SchemaMigrationStatus more = migrating("r3", "r4");
+    more.history = status.history;
+    Outcomes.finished(more, ActionResult.exited(0, ""), rows("r4"), 3, NOW, 500);
+    assertThat(more.history).hasSize(Outcomes.MAX_HISTORY);
+    assertThat(more.history.get(0).to).isEqualTo("r4");
+    SchemaMigrationStatus inspection = new SchemaMigrationStatus();
+    inspection.activeJob = new ActiveJob();
+    inspection.activeJob.action = "inspect";
+    inspection.activeJob.image = "x";
+    Outcomes.finished(inspection, ActionResult.exited(1, "boom"), rows(), 3, NOW, 10);
+    assertThat(inspection.history).isNull();
+  }
+
+  @Test
+  void aWaitingPlanKeepsItsSinceAndAnApprovalIsRecordedOnce() {
+    SchemaMigrationStatus status = new SchemaMigrationStatus();
+    dev.vectis.migrations.api.PendingPlan plan = new dev.vectis.migrations.api.PendingPlan();
+    plan.planHash = "aaaaaaaaaaaaaaaa";
+    plan.direction = "downgrade";
+    plan.from = HEAD;
+    plan.to = MERGE;
+    plan.image = "img";
+    plan.steps = List.of();
+    Decision waiting = new Decision(Action.none(), Decision.State.AWAITING_APPROVAL,
+        Phase.AwaitingApproval, Reason.AwaitingApproval, "waits", MERGE, List.of(), null)
+        .withApproval(new Approvals.Approval(plan, false));
+    List<String> events = StatusWriter.apply(status, waiting, 3, List.of(HEAD), NOW);
+    assertThat(events).containsExactly("Ready/AwaitingApproval: waits");
+    assertThat(status.conditions).allMatch(condition -> condition.getStatus().equals("False"));
+    assertThat(status.conditions).allMatch(c -> c.getReason().equals("AwaitingApproval"));
+    assertThat(status.pendingPlan.since).isEqualTo(NOW);
+    assertThat(StatusWriter.apply(status, waiting, 3, List.of(HEAD), "later")).isEmpty();
+    assertThat(status.pendingPlan.since).isEqualTo(NOW);
+
+    Decision approved = new Decision(new Action.BackUp(List.of(HEAD)),
+        Decision.State.RECONCILING, Phase.BackingUp, Reason.BackingUp, "backing up", MERGE,
+        List.of(), null).withApproval(new Approvals.Approval(plan, true));
+    assertThat(StatusWriter.apply(status, approved, 3, List.of(HEAD), "then"))
+        .anyMatch(event -> event.startsWith("Normal/Approved: plan aaaaaaaaaaaaaaaa"));
+    assertThat(status.pendingPlan).isNull();
+    assertThat(status.lastApproval.planHash).isEqualTo("aaaaaaaaaaaaaaaa");
+    assertThat(status.lastApproval.approvedAt).isEqualTo("then");
+    assertThat(StatusWriter.apply(status, approved, 3, List.of(HEAD), "again"))
+        .noneMatch(event -> event.contains("Approved"));
+    StatusWriter.started(status, "job", approved.action(), approved.approval(), "again");
+    assertThat(status.activeJob.planHash).isEqualTo("aaaaaaaaaaaaaaaa");
+  }
+
+  @Test
   void aMovedDatabaseRanNothingAndIsPlannedAgain() {
     SchemaMigrationStatus status = migrating(HEAD, "a3e2f1b8c9d4");
     Outcomes.Recorded recorded = Outcomes.finished(status, ActionResult.exited(

@@ -23,6 +23,8 @@ final class EndToEndHarness extends ResourceSteps implements AutoCloseable {
   /** One quick revision after head: the migrations these scenarios hold and release. */
   static final String NEXT_IMAGE = "registry.example.com/vectis/backend:next";
   static final String NEXT = "f5f5f5f5f5f5";
+  /** An older release: without multi_currency (head c9d8e7f6a5b4). */
+  static final String OLD_IMAGE = OperatorEndToEndTest.OLD_IMAGE;
 
   final TestApiServer api;
   final KubeletStandIn kubelet;
@@ -38,8 +40,10 @@ final class EndToEndHarness extends ResourceSteps implements AutoCloseable {
     Path next = VectisProject.copy(images.resolve("next"), List.of(), Map.of(
         VectisProject.VERSIONS + NEXT + "_next.py", VectisProject.revisionAfterHead(NEXT,
             "add_next_rows", "CREATE TABLE next_rows (n integer)")));
+    Path old = VectisProject.copy(images.resolve("old"),
+        List.of("5731d674e022_multi_currency.py"), Map.of());
     kubelet = new KubeletStandIn(client, api.server(), Map.of(IMAGE, ProjectPaths.vectisProject(),
-        NEXT_IMAGE, next), volume).start();
+        NEXT_IMAGE, next, OLD_IMAGE, old), volume).start();
   }
 
   /** An operator instance with a client of its own, closed with the harness. */

@@ -94,6 +94,25 @@ class GraphCacheTest {
   }
 
   @Test
+  void theOtherCachedGraphsComeMostRecentFirstWithoutTheExcludedOrUnreadable() {
+    List<ConfigMap> stored = new ArrayList<>();
+    Instant start = Instant.parse("2026-11-30T00:00:00Z");
+    for (int release = 1; release <= 3; release++) {
+      String image = "registry.example.com/vectis/backend:1." + release;
+      stored.add(GraphCache.toConfigMap(resource, image, inspection(10 + release, 0),
+          start.plusSeconds(release)));
+    }
+    stored.add(GraphCache.toConfigMap(resource, "registry.example.com/vectis/backend:broken",
+        "{\"error\": \"no alembic.ini\"}", start.plusSeconds(9)));
+
+    var others = new GraphCache().others(stored,
+        Set.of("registry.example.com/vectis/backend:1.2"));
+    assertThat(others.keySet()).containsExactly("registry.example.com/vectis/backend:1.3",
+        "registry.example.com/vectis/backend:1.1");
+    assertThat(others.values()).allMatch(Inspection.Loaded.class::isInstance);
+  }
+
+  @Test
   void aGraphTooLargeToStoreIsAFailedInspectionThatSaysSoAndFits() {
     String image = "registry.example.com/vectis/backend:huge";
     List<ConfigMap> stored = new ArrayList<>();

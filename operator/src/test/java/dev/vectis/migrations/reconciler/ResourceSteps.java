@@ -47,6 +47,12 @@ class ResourceSteps {
   }
 
   SchemaMigration create(String name, String target, String image) {
+    return create(name, target, image, spec -> { });
+  }
+
+  /** A SchemaMigration whose first generation already has {@code change} made. */
+  SchemaMigration create(String name, String target, String image,
+      java.util.function.Consumer<SchemaMigrationSpec> change) {
     SchemaMigration resource = new SchemaMigration();
     resource.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NAMESPACE)
         .build());
@@ -59,6 +65,7 @@ class ResourceSteps {
     spec.database.secretRef.name = "vectis-db-app";
     spec.seed.command = List.of("python3", "-m", "vectis.core.seed");
     spec.seed.workingDir = "/app";
+    change.accept(spec);
     resource.setSpec(spec);
     return client.resources(SchemaMigration.class).inNamespace(NAMESPACE).resource(resource)
         .create();
