@@ -41,6 +41,9 @@ public final class ConsoleLogging extends ContextAwareBase implements Configurat
     context.addTurboFilter(new QuietAfterInterruption());
     // The operator's connection pools: their start and stop are no news.
     context.getLogger("com.zaxxer.hikari").setLevel(Level.WARN);
+    // "unstable version v1alpha1" of our own CRD, on every first use of the resource type.
+    context.getLogger("io.fabric8.kubernetes.client.dsl.internal.VersionUsageUtils")
+        .setLevel(Level.ERROR);
     return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
   }
 

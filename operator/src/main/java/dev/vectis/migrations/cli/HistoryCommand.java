@@ -16,10 +16,17 @@ import picocli.CommandLine.Option;
 @Command(name = "history", mixinStandardHelpOptions = true,
     description = {"Lists the project's revisions newest first, as `alembic history` does; "
         + "reads the database only for `current` in the range or --indicate-current.",
+        "With NAMESPACE/NAME: what ran for that SchemaMigration in the cluster "
+            + "(status.history), as `kubectl smig history` prints it.",
         "Exit 0: printed; 1: the scripts or the database cannot be read; 2: bad input or a "
             + "range Alembic refuses."})
 final class HistoryCommand implements Callable<Integer> {
   @Mixin LocalOptions local;
+  @Mixin ClusterOptions cluster;
+
+  @picocli.CommandLine.Parameters(arity = "0..1", paramLabel = "NAMESPACE/NAME",
+      description = "A SchemaMigration in the cluster: print its status.history instead.")
+  String resourceName;
 
   @Option(names = {"-r", "--rev-range"}, paramLabel = "[START]:[END]",
       description = "As Alembic's: base:head, 1975ea:, :ae10, -2:, current:, :current, "
@@ -36,6 +43,15 @@ final class HistoryCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (resourceName != null) {
+      if (local.output == OutputFormat.sarif) {
+        System.err.println("history: -o sarif: only lint and rehearse print SARIF; use text, "
+            + "json or yaml");
+        return Main.EXIT_USAGE;
+      }
+      return ClusterHistoryCommand.print("history", cluster, resourceName, false,
+          ClusterOutput.valueOf(local.output.name()));
+    }
     try {
       String lower = "";
       String upper = "";

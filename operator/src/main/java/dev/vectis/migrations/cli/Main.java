@@ -22,6 +22,9 @@ import picocli.CommandLine.Command;
       LintCommand.class,
       RehearseCommand.class,
       RestoreCommand.class,
+      WaitCommand.class,
+      ApproveCommand.class,
+      SmigCommand.class,
       VersionCommand.class
     })
 public final class Main implements Runnable {
@@ -117,13 +120,22 @@ public final class Main implements Runnable {
       Command command = subcommand.getAnnotation(Command.class);
       if (first != null && command != null && first.equals(command.name())) {
         CommandLine root = new CommandLine(CommandLine.Model.CommandSpec.wrapWithoutInspection(
-            new Main()).name(main.name()));
+            new Main()).name(programName(main.name())));
         root.addSubcommand(command.name(), new CommandLine(newInstance(subcommand)),
             command.aliases());
         return root;
       }
     }
-    return new CommandLine(new Main());
+    return new CommandLine(new Main()).setCommandName(programName(main.name()));
+  }
+
+  /**
+   * How usage messages name the program: kubectl-smig sets "kubectl", so that its help reads
+   * {@code kubectl smig status ...}.
+   */
+  private static String programName(String standard) {
+    String name = System.getenv("SCHEMA_MIGRATION_PROGRAM");
+    return name == null || name.isBlank() ? standard : name;
   }
 
   private static Object newInstance(Class<?> type) {

@@ -171,4 +171,87 @@ class ExamplesValidationTest {
       throw new IllegalStateException(e);
     }
   }
+
+  /** Every document of a YAML file that may hold several. */
+  private static List<JsonNode> documents(Path file) throws IOException {
+    try (com.fasterxml.jackson.dataformat.yaml.YAMLParser parser =
+        new com.fasterxml.jackson.dataformat.yaml.YAMLFactory().createParser(file.toFile())) {
+      return CrdSchemaValidator.YAML.readValues(parser, JsonNode.class).readAll().stream()
+          .filter(document -> document != null && document.has("kind")).toList();
+    }
+  }
+
+  private static JsonNode ofKind(List<JsonNode> documents, String kind) {
+    return documents.stream().filter(d -> d.path("kind").asText().equals(kind)).findFirst()
+        .orElseThrow(() -> new AssertionError("no " + kind));
+  }
+
+  /**
+   * A Deployment's wait init container: the operator's image, a command line the CLI accepts,
+   * naming {@code migration} and the app container's own image; and its ServiceAccount.
+   */
+  private static void assertWaitsFor(JsonNode deployment, JsonNode migration) {
+    JsonNode pod = deployment.path("spec").path("template").path("spec");
+    JsonNode init = pod.path("initContainers").get(0);
+    assertThat(init.path("image").asText()).startsWith("ghcr.io/vectis/schema-migration-operator:");
+    List<String> args = new java.util.ArrayList<>();
+    init.path("args").forEach(arg -> args.add(arg.asText()));
+    java.util.Map<String, String> parsed = dev.vectis.migrations.cli.CliParsing.parse(args);
+    assertThat(args.get(0)).isEqualTo("wait");
+    assertThat(parsed).containsEntry("--namespace", migration.path("metadata").path("namespace")
+        .asText()).containsEntry("--name", migration.path("metadata").path("name").asText())
+        .containsEntry("--image", pod.path("containers").get(0).path("image").asText())
+        .containsEntry("--timeout", "PT10M");
+    assertThat(deployment.path("metadata").path("namespace").asText())
+        .isEqualTo(migration.path("metadata").path("namespace").asText());
+    assertThat(pod.path("serviceAccountName").asText()).isNotBlank();
+  }
+
+  @Test
+  void theAppWithWaitExampleWaitsForItsMigrationWithTheRbacItNeeds() throws IOException {
+    Path folder = ProjectPaths.examples().resolve("app-with-wait");
+    JsonNode migration = CrdSchemaValidator.YAML.readTree(
+        folder.resolve("schemamigration.yaml").toFile());
+    assertThat(validator.validate(migration)).isEmpty();
+    List<JsonNode> documents = documents(folder.resolve("deployment.yaml"));
+    JsonNode deployment = ofKind(documents, "Deployment");
+    assertWaitsFor(deployment, migration);
+
+    String serviceAccount = deployment.path("spec").path("template").path("spec")
+        .path("serviceAccountName").asText();
+    assertThat(ofKind(documents, "ServiceAccount").path("metadata").path("name").asText())
+        .isEqualTo(serviceAccount);
+    JsonNode binding = ofKind(documents, "RoleBinding");
+    assertThat(binding.path("subjects").get(0).path("name").asText()).isEqualTo(serviceAccount);
+    JsonNode role = ofKind(documents, "Role");
+    assertThat(binding.path("roleRef").path("name").asText())
+        .isEqualTo(role.path("metadata").path("name").asText());
+    assertThat(role.path("rules").toString()).contains("\"schemamigrations\"", "\"watch\"",
+        "\"configmaps\"").doesNotContain("secrets", "\"*\"");
+    assertThat(Files.readString(folder.resolve("README.md"))).contains("wait --namespace shop "
+        + "--name vectis-backend --image registry.example.com/vectis/backend:1.14.0");
+  }
+
+  @Test
+  void gitOpsExamplesOrderTheMigrationBeforeTheApp() throws IOException {
+    List<JsonNode> argo = documents(ProjectPaths.examples().resolve("gitops/argocd/"
+        + "application.yaml"));
+    JsonNode migration = ofKind(argo, "SchemaMigration");
+    assertThat(validator.validate(migration)).isEmpty();
+    JsonNode deployment = ofKind(argo, "Deployment");
+    String wave = "argocd.argoproj.io/sync-wave";
+    assertThat(Integer.parseInt(migration.path("metadata").path("annotations").path(wave)
+        .asText())).as("the SchemaMigration syncs in an earlier wave").isLessThan(
+        Integer.parseInt(deployment.path("metadata").path("annotations").path(wave).asText()));
+    assertWaitsFor(deployment, migration);
+
+    List<JsonNode> flux = documents(ProjectPaths.examples().resolve("gitops/flux/"
+        + "kustomization.yaml"));
+    JsonNode migrationKustomization = flux.stream().filter(d -> d.path("spec").path("dependsOn")
+        .isMissingNode()).findFirst().orElseThrow();
+    assertThat(migrationKustomization.path("spec").path("wait").asBoolean()).isTrue();
+    assertThat(flux).anySatisfy(app -> assertThat(app.path("spec").path("dependsOn").path(0)
+        .path("name").asText()).isEqualTo(migrationKustomization.path("metadata").path("name")
+        .asText()));
+  }
 }

@@ -165,7 +165,42 @@ class HelmChartTest {
   }
 
   @Test
+  void appAccessLetsAnApplicationsServiceAccountReadSchemaMigrations() throws IOException {
+    List<JsonNode> documents = render(t -> t.set("appAccess[0].namespace", "shop")
+        .set("appAccess[0].serviceAccount", "vectis-backend")
+        .set("appAccess[1].namespace", "billing").set("appAccess[1].serviceAccount", "ledger")
+        .set("appAccess[1].readGraphCache", false));
+    List<JsonNode> roles = all(documents, "Role");
+    assertThat(roles).extracting(r -> r.path("metadata").path("name").asText() + "@"
+        + r.path("metadata").path("namespace").asText()).containsExactlyInAnyOrder(
+        "smo-schema-migration-operator-reader-vectis-backend@shop",
+        "smo-schema-migration-operator-reader-ledger@billing");
+    JsonNode shop = roles.stream().filter(r -> r.path("metadata").path("namespace").asText()
+        .equals("shop")).findFirst().orElseThrow();
+    assertThat(shop.path("rules").toString()).isEqualTo("[{\"apiGroups\":[\"migrations.vectis"
+        + ".dev\"],\"resources\":[\"schemamigrations\"],\"verbs\":[\"get\",\"list\",\"watch\"]},"
+        + "{\"apiGroups\":[\"\"],\"resources\":[\"configmaps\"],\"verbs\":[\"get\"]}]");
+    JsonNode billing = roles.stream().filter(r -> r.path("metadata").path("namespace").asText()
+        .equals("billing")).findFirst().orElseThrow();
+    assertThat(billing.path("rules").toString()).as("readGraphCache: false")
+        .doesNotContain("configmaps");
+    assertThat(all(documents, "RoleBinding")).anySatisfy(binding -> {
+      assertThat(binding.path("metadata").path("namespace").asText()).isEqualTo("shop");
+      assertThat(binding.path("roleRef").path("name").asText())
+          .isEqualTo("smo-schema-migration-operator-reader-vectis-backend");
+      assertThat(binding.path("subjects").toString()).isEqualTo("[{\"kind\":\"ServiceAccount\","
+          + "\"name\":\"vectis-backend\",\"namespace\":\"shop\"}]");
+    });
+    assertThat(only(documents, "ClusterRole").path("metadata").path("name").asText())
+        .as("the operator's own RBAC is unchanged").isEqualTo("smo-schema-migration-operator");
+  }
+
+  @Test
   void badValuesAreRejectedByTheSchema() {
+    assertThatThrownBy(() -> render(t -> t.set("appAccess[0].namespace", "shop")))
+        .hasMessageContaining("serviceAccount");
+    assertThatThrownBy(() -> render(t -> t.set("appAccess[0].namespace", "Shop")
+        .set("appAccess[0].serviceAccount", "app"))).hasMessageContaining("appAccess");
     assertThatThrownBy(() -> render(t -> t.set("replicas", 0)))
         .hasMessageContaining("replicas");
     assertThatThrownBy(() -> render(t -> t.set("watchNamespaces[0]", "Not_A_Namespace")))

@@ -1,0 +1,92 @@
+package dev.vectis.migrations.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.vectis.migrations.api.SchemaMigration;
+import dev.vectis.migrations.api.SchemaMigrationSpec;
+import dev.vectis.migrations.api.SchemaMigrationStatus;
+import dev.vectis.migrations.plan.Inspection;
+import dev.vectis.migrations.revision.Revision;
+import dev.vectis.migrations.revision.RevisionGraph;
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+
+/** What wait decides from a resource alone. */
+class ReadinessTest {
+  static final Function<String, Inspection> NO_GRAPHS = image -> Inspection.unknown();
+
+  static SchemaMigration resource(long generation, String image, Long observed, String ready,
+      String reason, boolean stalled) {
+    SchemaMigration resource = new SchemaMigration();
+    resource.setMetadata(new ObjectMetaBuilder().withName("app").withNamespace("shop")
+        .withGeneration(generation).build());
+    resource.setSpec(new SchemaMigrationSpec());
+    resource.getSpec().image = image;
+    if (observed != null) {
+      SchemaMigrationStatus status = new SchemaMigrationStatus();
+      status.observedGeneration = observed;
+      status.currentRevision = "b";
+      status.appliedImage = image;
+      status.conditions = new ArrayList<>(List.of(
+          new ConditionBuilder().withType("Ready").withStatus(ready).withReason(reason)
+              .withMessage("m").withObservedGeneration(observed).build(),
+          new ConditionBuilder().withType("Stalled").withStatus(stalled ? "True" : "False")
+              .withReason(reason).withMessage("m").withObservedGeneration(observed).build()));
+      resource.setStatus(status);
+    }
+    return resource;
+  }
+
+  @Test
+  void readyCountsOnlyForTheCurrentGeneration() {
+    assertThat(Readiness.of(resource(2, "i:1", 1L, "True", "AtTarget", false), null, NO_GRAPHS)
+        .reason()).isEqualTo(Readiness.NOT_OBSERVED);
+    assertThat(Readiness.of(resource(2, "i:1", 2L, "True", "AtTarget", false), null, NO_GRAPHS)
+        .state()).isEqualTo(Readiness.State.READY);
+    assertThat(Readiness.of(resource(1, "i:1", null, null, null, false), null, NO_GRAPHS)
+        .reason()).isEqualTo(Readiness.NOT_OBSERVED);
+    assertThat(Readiness.of(null, null, NO_GRAPHS).reason()).isEqualTo(Readiness.NOT_FOUND);
+  }
+
+  @Test
+  void stalledCountsOnlyForTheCurrentGeneration() {
+    assertThat(Readiness.of(resource(3, "i:1", 3L, "False", "MultipleHeads", true), null,
+        NO_GRAPHS)).isEqualTo(new Readiness.Verdict(Readiness.State.STALLED, "MultipleHeads",
+        "m"));
+    assertThat(Readiness.of(resource(4, "i:1", 3L, "False", "MultipleHeads", true), null,
+        NO_GRAPHS).state()).isEqualTo(Readiness.State.WAITING);
+  }
+
+  @Test
+  void awaitingApprovalAndReconcilingAreWaited() {
+    assertThat(Readiness.of(resource(1, "i:1", 1L, "False", "AwaitingApproval", false), null,
+        NO_GRAPHS)).isEqualTo(new Readiness.Verdict(Readiness.State.WAITING,
+        "AwaitingApproval", "m"));
+  }
+
+  @Test
+  void anotherImageIsReadyWhenItsHeadsAreAtOrBelowTheRows() {
+    RevisionGraph newer = new RevisionGraph(List.of(Revision.of("a", null), Revision.of("b",
+        "a"), Revision.of("c", "b")));
+    RevisionGraph older = new RevisionGraph(List.of(Revision.of("a", null)));
+    RevisionGraph current = new RevisionGraph(List.of(Revision.of("a", null), Revision.of("b",
+        "a")));
+    Map<String, Inspection> graphs = Map.of("i:new", new Inspection.Loaded(newer), "i:old",
+        new Inspection.Loaded(older), "i:1", new Inspection.Loaded(current));
+    SchemaMigration atB = resource(1, "i:1", 1L, "True", "AtTarget", false);
+
+    assertThat(Readiness.of(atB, "i:1", NO_GRAPHS).state()).as("the spec's image")
+        .isEqualTo(Readiness.State.READY);
+    assertThat(Readiness.of(atB, "i:new", graphs::get).reason())
+        .isEqualTo(Readiness.IMAGE_NOT_APPLIED);
+    assertThat(Readiness.of(atB, "i:old", graphs::get).state()).as("a is below b, in i:1's "
+        + "graph (i:old's does not know b)").isEqualTo(Readiness.State.READY);
+    assertThat(Readiness.of(atB, "i:other", image -> graphs.getOrDefault(image, Inspection.unknown())).reason())
+        .isEqualTo(Readiness.IMAGE_NOT_INSPECTED);
+  }
+}
