@@ -47,10 +47,7 @@ final class ApproveCommand implements Callable<Integer> {
       }
       resources = cluster.connect();
       ClusterOptions.Target target = cluster.target(argument, "[NAMESPACE/]NAME", resources);
-      SchemaMigration resource = resources.get(target.namespace(), target.name());
-      if (resource == null) {
-        throw new CommandFailure(target + ": not found", ClusterOptions.EXIT_FAILED);
-      }
+      SchemaMigration resource = cluster.existing(target, resources);
       PendingPlan plan = resource.getStatus() == null ? null : resource.getStatus().pendingPlan;
       if (plan == null || plan.planHash == null) {
         var ready = readyReason(resource);

@@ -45,22 +45,8 @@ final class ClusterHistoryCommand implements Callable<Integer> {
       boolean allNamespaces, ClusterOutput output) {
     ClusterResources resources = null;
     try {
-      if (allNamespaces && (argument != null || cluster.namespace != null)) {
-        throw new CommandFailure("-A: lists every namespace; give no NAME and no --namespace",
-            Main.EXIT_USAGE);
-      }
       resources = cluster.connect();
-      List<SchemaMigration> found;
-      if (argument != null) {
-        ClusterOptions.Target target = cluster.target(argument, "NAME", resources);
-        SchemaMigration resource = resources.get(target.namespace(), target.name());
-        if (resource == null) {
-          throw new CommandFailure(target + ": not found", ClusterOptions.EXIT_FAILED);
-        }
-        found = List.of(resource);
-      } else {
-        found = resources.list(allNamespaces ? null : cluster.namespace(resources));
-      }
+      List<SchemaMigration> found = cluster.selected(argument, allNamespaces, resources);
       if (output.isDocument()) {
         output.printDocument(System.out, Map.of("history", Tables.newestFirst(found).stream()
             .map(run -> Tables.historyDocument(run.getKey(), run.getValue())).toList()));

@@ -1,10 +1,12 @@
 package dev.vectis.migrations.cli;
 
+import dev.vectis.migrations.api.SchemaMigration;
 import dev.vectis.migrations.cluster.ClusterResources;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Option;
 
@@ -91,6 +93,31 @@ final class ClusterOptions {
           Main.EXIT_USAGE);
     }
     return new Target(targetNamespace, name);
+  }
+
+  /** The SchemaMigration {@code argument} names; "not found" is a failure (exit 1). */
+  SchemaMigration existing(Target target, ClusterResources cluster) throws CommandFailure {
+    SchemaMigration resource = cluster.get(target.namespace(), target.name());
+    if (resource == null) {
+      throw new CommandFailure(target + ": not found", EXIT_FAILED);
+    }
+    return resource;
+  }
+
+  /**
+   * The one SchemaMigration {@code argument} names, or else those of the namespace (of every
+   * namespace with {@code -A}, which takes neither a name nor a namespace).
+   */
+  List<SchemaMigration> selected(String argument, boolean allNamespaces,
+      ClusterResources cluster) throws CommandFailure {
+    if (allNamespaces && (argument != null || namespace != null)) {
+      throw new CommandFailure("-A: lists every namespace; give no NAME and no --namespace",
+          Main.EXIT_USAGE);
+    }
+    if (argument != null) {
+      return List.of(existing(target(argument, "NAME", cluster), cluster));
+    }
+    return cluster.list(allNamespaces ? null : namespace(cluster));
   }
 
   /** A URL's password, were one ever in a message, stays out of the terminal. */

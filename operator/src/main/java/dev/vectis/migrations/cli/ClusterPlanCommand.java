@@ -37,10 +37,7 @@ final class ClusterPlanCommand implements Callable<Integer> {
     try {
       resources = cluster.connect();
       ClusterOptions.Target target = cluster.target(argument, "NAME", resources);
-      SchemaMigration resource = resources.get(target.namespace(), target.name());
-      if (resource == null) {
-        throw new CommandFailure(target + ": not found", ClusterOptions.EXIT_FAILED);
-      }
+      SchemaMigration resource = cluster.existing(target, resources);
       var status = resource.getStatus();
       var plan = status == null ? null : status.pendingPlan;
       if (output.isDocument()) {

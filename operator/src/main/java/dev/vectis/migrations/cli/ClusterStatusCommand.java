@@ -39,22 +39,8 @@ final class ClusterStatusCommand implements Callable<Integer> {
     String command = ClusterOptions.commandName(spec);
     ClusterResources resources = null;
     try {
-      if (allNamespaces && (argument != null || cluster.namespace != null)) {
-        throw new CommandFailure("-A: lists every namespace; give no NAME and no --namespace",
-            Main.EXIT_USAGE);
-      }
       resources = cluster.connect();
-      List<SchemaMigration> found;
-      if (argument != null) {
-        ClusterOptions.Target target = cluster.target(argument, "NAME", resources);
-        SchemaMigration resource = resources.get(target.namespace(), target.name());
-        if (resource == null) {
-          throw new CommandFailure(target + ": not found", ClusterOptions.EXIT_FAILED);
-        }
-        found = List.of(resource);
-      } else {
-        found = resources.list(allNamespaces ? null : cluster.namespace(resources));
-      }
+      List<SchemaMigration> found = cluster.selected(argument, allNamespaces, resources);
       if (output.isDocument()) {
         Map<String, Object> list = new java.util.LinkedHashMap<>();
         list.put("apiVersion", "v1");
