@@ -10,9 +10,7 @@ import dev.vectis.migrations.api.HistoryEntry;
 import dev.vectis.migrations.api.PendingPlan;
 import dev.vectis.migrations.api.SchemaMigration;
 import dev.vectis.migrations.testing.PostgresExtension;
-import dev.vectis.migrations.testing.ProjectPaths;
 import dev.vectis.migrations.testing.TestDatabase;
-import dev.vectis.migrations.testing.VectisProject;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -21,7 +19,6 @@ import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -42,39 +39,21 @@ class ApprovalsEndToEndTest {
   static final String NAME = "vectis-backend";
   static final String MERGE = "c9d8e7f6a5b4";
 
-  TestApiServer api;
-  KubernetesClient client;
-  ResourceSteps steps;
-  KubeletStandIn kubelet;
-  OperatorRunner operator;
-  KubernetesClient operatorClient;
   @TempDir Path volume;
   @TempDir Path images;
+  EndToEndHarness steps;
+  KubernetesClient client;
 
   @BeforeEach
   void start() throws IOException {
-    api = TestApiServer.start();
-    client = api.client();
-    steps = new ResourceSteps(client);
-    Map<String, Path> imageFiles = Map.of(
-        OperatorEndToEndTest.IMAGE, ProjectPaths.vectisProject(),
-        OperatorEndToEndTest.OLD_IMAGE, VectisProject.copy(images.resolve("old"),
-            List.of("5731d674e022_multi_currency.py"), Map.of()));
-    kubelet = new KubeletStandIn(client, api.server(), imageFiles, volume).start();
-    operatorClient = api.newClient("operator");
-    operator = OperatorRunner.start(operatorClient, OperatorRunner.Settings.defaults());
+    steps = new EndToEndHarness(images, volume);
+    client = steps.client;
+    steps.start("operator", OperatorRunner.Settings.defaults());
   }
 
   @AfterEach
   void stop() {
-    try {
-      operator.close();
-      kubelet.assertNoFailures();
-    } finally {
-      kubelet.close();
-      operatorClient.close();
-      api.close();
-    }
+    steps.close();
   }
 
   private void approve(String planHash) {
@@ -102,7 +81,7 @@ class ApprovalsEndToEndTest {
   }
 
   private List<String> actionsRun() {
-    return kubelet.runs().stream().map(KubeletStandIn.Run::action).toList();
+    return steps.kubelet.runs().stream().map(KubeletStandIn.Run::action).toList();
   }
 
   @Test
@@ -114,7 +93,7 @@ class ApprovalsEndToEndTest {
       spec.history.limit = 3;
     });
     steps.awaitReadyAt(NAME, HEAD); // an upgrade needs no approval under Downgrade
-    int runsBefore = kubelet.runs().size();
+    int runsBefore = steps.kubelet.runs().size();
 
     steps.editSpec(NAME, spec -> {
       spec.image = OperatorEndToEndTest.OLD_IMAGE;
@@ -138,12 +117,13 @@ class ApprovalsEndToEndTest {
     approve("0123456789abcdef");
     await().atMost(Duration.ofSeconds(30)).until(() -> steps.condition(NAME, "Ready")
         .getMessage().contains("0123456789abcdef"));
-    assertThat(kubelet.runs()).hasSize(runsBefore + 1).as("only the old image's inspection");
+    assertThat(steps.kubelet.runs()).as("only the old image's inspection")
+        .hasSize(runsBefore + 1);
     assertThat(versionRows(db)).containsExactly(HEAD);
 
     approve(plan.planHash);
     steps.awaitReadyAt(NAME, MERGE);
-    assertThat(actionsRun().subList(runsBefore, kubelet.runs().size()))
+    assertThat(actionsRun().subList(runsBefore, steps.kubelet.runs().size()))
         .containsExactly("inspect", "backup", "migrate");
     SchemaMigration done = steps.get(NAME);
     assertThat(done.getStatus().pendingPlan).isNull();
