@@ -89,4 +89,33 @@ class ReadinessTest {
     assertThat(Readiness.of(atB, "i:other", image -> graphs.getOrDefault(image, Inspection.unknown())).reason())
         .isEqualTo(Readiness.IMAGE_NOT_INSPECTED);
   }
+
+  /**
+   * After a rollback the operator downgrades with the applied image's scripts and
+   * status.appliedImage stays that image (StatusWriter.migrated): the newer image's pods must
+   * not pass, its head is no longer in the database.
+   */
+  @Test
+  void theAppliedImageOfARollbackDowngradeIsNotReadyBelowItsHeads() {
+    RevisionGraph newer = new RevisionGraph(List.of(Revision.of("a", null), Revision.of("b",
+        "a"), Revision.of("c", "b")));
+    RevisionGraph older = new RevisionGraph(List.of(Revision.of("a", null), Revision.of("b",
+        "a")));
+    Map<String, Inspection> graphs = Map.of("i:new", new Inspection.Loaded(newer), "i:old",
+        new Inspection.Loaded(older));
+    // spec.image back to i:old, downgrade allowed: i:new's scripts undid c; Ready at b.
+    SchemaMigration rolledBack = resource(2, "i:old", 2L, "True", "AtTarget", false);
+    rolledBack.getStatus().appliedImage = "i:new";
+    rolledBack.getStatus().lastMigration = new dev.vectis.migrations.api.MigrationRecord();
+    rolledBack.getStatus().lastMigration.from = "c";
+    rolledBack.getStatus().lastMigration.to = "b";
+    rolledBack.getStatus().lastMigration.direction = "downgrade";
+    rolledBack.getStatus().lastMigration.image = "i:new";
+
+    Readiness.Verdict verdict = Readiness.of(rolledBack, "i:new", graphs::get);
+
+    assertThat(verdict.state()).as("the database is at b, without i:new's head c: %s",
+        verdict.message()).isEqualTo(Readiness.State.WAITING);
+    assertThat(verdict.reason()).isEqualTo(Readiness.IMAGE_NOT_APPLIED);
+  }
 }
