@@ -203,6 +203,83 @@ class ClusterCommandsTest {
     assertThat(run.stderr()).contains("timed out after 500ms", "Unreachable");
   }
 
+  /**
+   * A kubeconfig that is not YAML: the parser's message quotes the line of the mistake, where
+   * the token is. Nothing of the file is printed; it is bad input, said on one line.
+   */
+  @Test
+  void aKubeconfigThatIsNotYamlIsNotQuotedWithItsToken() throws IOException {
+    Path flow = java.nio.file.Files.writeString(work.resolve("flow-kubeconfig"), """
+        apiVersion: v1
+        kind: Config
+        clusters: [{name: test, cluster: {server: "%s"}}]
+        users: [{name: test, user: {token: s3cr3t-t0ken-value, : }]
+        contexts: [{name: test, context: {cluster: test, user: test, namespace: shop}}]
+        current-context: test
+        """.formatted(api.url()));
+    Path unterminated = java.nio.file.Files.writeString(work.resolve("quote-kubeconfig"),
+        "users:\n- name: test\n  user:\n    token: \"s3cr3t-t0ken-value\n");
+
+    for (Path kubeconfig : List.of(flow, unterminated)) {
+      for (String[] command : List.of(new String[] {"wait", "shop/app", "--timeout=0"},
+          new String[] {"smig", "status", "-A"})) {
+        List<String> args = new java.util.ArrayList<>(List.of(command));
+        args.addAll(List.of("--kubeconfig", kubeconfig.toString()));
+        CapturedRun run = CapturedRun.of("", args.toArray(String[]::new));
+        assertThat(run.stdout() + run.stderr()).as(String.join(" ", args))
+            .doesNotContain("s3cr3t-t0ken-value");
+        assertThat(run.exitCode()).as(run.stderr()).isEqualTo(Main.EXIT_USAGE);
+        assertThat(run.stderr().strip()).contains("kubeconfig").doesNotContain("\n");
+      }
+    }
+  }
+
+  /**
+   * Server errors, throttling and a proxy's HTML page between good answers: wait reports them
+   * and keeps waiting, and returns 0 only once the resource really is Ready.
+   */
+  @Test
+  void anApiServerThatFailsNowAndThenIsWaitedOutAndNeverTakenForReady() throws Exception {
+    cluster.create("shop", "flaky", NEW);
+    String path = "/apis/migrations.vectis.dev/v1alpha1/namespaces/shop/schemamigrations/flaky";
+    api.server().expect().get().withPath(path).andReturn(500, new StatusBuilder()
+        .withStatus("Failure").withCode(500).withMessage("etcdserver: request timed out")
+        .build()).times(3);
+    api.server().expect().get().withPath(path).andReturn(429, "").times(2);
+    api.server().expect().get().withPath(path).andReturn(200, "<html>upstream gone</html>")
+        .times(2);
+    api.server().expect().get().withPath(path).andReturn(503, "").times(2);
+
+    CompletableFuture<ClusterFixture.Run> waiting = cluster.start("wait", "shop/flaky",
+        "--timeout=20s", FAST);
+    Thread.sleep(1_500);
+    assertThat(waiting).as("still waiting").isNotDone();
+    ready("flaky", 1, "ccc3", NEW);
+
+    ClusterFixture.Run run = waiting.get(30, TimeUnit.SECONDS);
+    assertThat(run.exitCode()).as(run.stdout() + run.stderr()).isZero();
+    assertThat(run.stdout()).contains("Unreachable").contains("is Ready: Ready at ccc3");
+  }
+
+  @Test
+  void aTimeoutOfZeroReadsOnceAndGarbageIsBadInput() {
+    cluster.create("shop", "zero", NEW);
+    ready("zero", 1, "ccc3", NEW);
+    assertThat(cluster.run("wait", "shop/zero", "--timeout=0").exitCode()).isZero();
+    assertThat(cluster.run("wait", "shop/zero", "--timeout=0s").exitCode()).isZero();
+    assertThat(cluster.run("wait", "shop/nothing-here", "--timeout=0").exitCode())
+        .isEqualTo(ClusterOptions.EXIT_TIMEOUT);
+    for (String garbage : List.of("-1s", "1.5s", "", "10", "1h30", "s", "99999999999999999999s",
+        "999999999h", "0x10s")) {
+      ClusterFixture.Run run = cluster.run("wait", "shop/zero", "--timeout=" + garbage);
+      assertThat(run.exitCode()).as("--timeout=%s: %s", garbage, run.stderr())
+          .isEqualTo(Main.EXIT_USAGE);
+      assertThat(run.stderr().strip()).as(garbage).contains("--timeout").doesNotContain("\n");
+    }
+    ClusterFixture.Run poll = cluster.run("wait", "shop/zero", "--poll-interval=999999999h");
+    assertThat(poll.exitCode()).as(poll.stderr()).isIn(0, Main.EXIT_USAGE);
+  }
+
   @Test
   void badInputIsOneLineNamingTheFlag() {
     ClusterFixture.Run timeout = cluster.run("wait", "app", "--timeout", "soon");
