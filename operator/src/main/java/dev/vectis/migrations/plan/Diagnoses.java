@@ -276,7 +276,11 @@ public final class Diagnoses {
         }
       }
       createdBy.put(step.revision, tables);
-      complete.put(step.revision, all);
+      // Operations that create no table (raw SQL, a column), or not all seen: no table says
+      // the revision ran, so no stamp may go past it.
+      boolean unseen = revision != null && (revision.upgrade().error() != null
+          || tables.isEmpty() && !revision.upgrade().operations().isEmpty());
+      complete.put(step.revision, all && !unseen);
       if (!here.isEmpty()) {
         found.add(String.join(", ", here) + " (" + describe(step) + ")");
       }
