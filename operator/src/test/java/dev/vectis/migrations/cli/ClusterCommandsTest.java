@@ -338,6 +338,32 @@ class ClusterCommandsTest {
     assertThat(after.getMetadata().getGeneration()).as("only metadata changed").isEqualTo(1L);
   }
 
+  /**
+   * The spec changed after the operator wrote the plan (the hash covers the generation, so
+   * that plan can never run): approving it is void, and saying "Approved" would be false.
+   */
+  @Test
+  void approveRefusesAPlanOfAnOlderGeneration() {
+    cluster.create("shop", "moved", OLD);
+    cluster.status("shop", "moved", status -> {
+      status.observedGeneration = 1L;
+      status.conditions = conditions(1, "False", "AwaitingApproval", "approve plan 9f8e", false);
+      status.pendingPlan = plan("9f8e7d6c5b4a");
+    });
+    cluster.editSpec("shop", "moved", spec -> spec.image = NEW); // generation 2, not observed
+
+    ClusterFixture.Run reviewed = cluster.run("approve", "shop/moved", "--plan-hash",
+        "9f8e7d6c5b4a");
+    ClusterFixture.Run blind = cluster.run("approve", "shop/moved");
+
+    for (ClusterFixture.Run run : List.of(reviewed, blind)) {
+      assertThat(run.exitCode()).as(run.stdout()).isEqualTo(ClusterOptions.EXIT_FAILED);
+      assertThat(run.stderr()).contains("generation 2");
+    }
+    assertThat(cluster.get("shop", "moved").getMetadata().getAnnotations())
+        .doesNotContainKey(SchemaMigration.APPROVE_ANNOTATION);
+  }
+
   private static PendingPlan plan(String hash) {
     PendingPlan plan = new PendingPlan();
     plan.planHash = hash;
