@@ -118,4 +118,47 @@ class ReadinessTest {
         verdict.message()).isEqualTo(Readiness.State.WAITING);
     assertThat(verdict.reason()).isEqualTo(Readiness.IMAGE_NOT_APPLIED);
   }
+
+  /** Branches, merges and depends_on: every head of the image must be at or below a row. */
+  @Test
+  void everyHeadOfTheImageMustBeInTheRowsThroughBranchesMergesAndDependencies() {
+    RevisionGraph twoHeads = new RevisionGraph(List.of(Revision.of("a", null),
+        Revision.of("b", "a"), Revision.of("c", "a")));
+    RevisionGraph merged = new RevisionGraph(List.of(Revision.of("a", null),
+        Revision.of("b", "a"), Revision.of("c", "a"), Revision.of("m", List.of("b", "c"),
+            List.of(), List.of())));
+    RevisionGraph sibling = new RevisionGraph(List.of(Revision.of("a", null),
+        Revision.of("x", "a")));
+    RevisionGraph dependent = new RevisionGraph(List.of(Revision.of("a1", null),
+        Revision.of("b1", null), Revision.of("b2", List.of("b1"), List.of(), List.of("a1"))));
+    Map<String, Inspection> graphs = Map.of("i:two", new Inspection.Loaded(twoHeads),
+        "i:merged", new Inspection.Loaded(merged), "i:sibling", new Inspection.Loaded(sibling),
+        "i:dep", new Inspection.Loaded(dependent));
+
+    SchemaMigration atB = resource(1, "i:merged", 1L, "True", "AtTarget", false);
+    assertThat(Readiness.of(atB, "i:two", graphs::get).reason()).as("c is not in")
+        .isEqualTo(Readiness.IMAGE_NOT_APPLIED);
+    assertThat(Readiness.of(atB, "i:sibling", graphs::get).reason()).as("x is not in")
+        .isEqualTo(Readiness.IMAGE_NOT_APPLIED);
+    SchemaMigration atMerge = resource(1, "i:merged", 1L, "True", "AtTarget", false);
+    atMerge.getStatus().currentRevision = "m";
+    assertThat(Readiness.of(atMerge, "i:two", graphs::get).state()).as("m merges b and c")
+        .isEqualTo(Readiness.State.READY);
+    assertThat(Readiness.of(atMerge, "i:sibling", graphs::get).state())
+        .isEqualTo(Readiness.State.WAITING);
+    SchemaMigration atBoth = resource(1, "i:merged", 1L, "True", "AtTarget", false);
+    atBoth.getStatus().currentRevision = "b,c";
+    assertThat(Readiness.of(atBoth, "i:two", graphs::get).state())
+        .isEqualTo(Readiness.State.READY);
+
+    SchemaMigration atB2 = resource(1, "i:dep", 1L, "True", "AtTarget", false);
+    atB2.getStatus().appliedImage = "i:dep-built-elsewhere";
+    atB2.getSpec().image = "i:dep-built-elsewhere";
+    atB2.getStatus().currentRevision = "b2";
+    assertThat(Readiness.of(atB2, "i:dep", graphs::get).state()).as("b2 needs a1")
+        .isEqualTo(Readiness.State.READY);
+    atB2.getStatus().currentRevision = "a1";
+    assertThat(Readiness.of(atB2, "i:dep", graphs::get).reason())
+        .isEqualTo(Readiness.IMAGE_NOT_APPLIED);
+  }
 }
