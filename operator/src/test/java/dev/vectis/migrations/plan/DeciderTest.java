@@ -1269,6 +1269,27 @@ class DeciderTest {
             "`alembic stamp " + HEAD + "`");
   }
 
+  /**
+   * The project's env.py keeps the version table in another schema (version_table_schema)
+   * than the spec says: the table read is empty, the database is at head. Stamping, as the
+   * message says, changes nothing (env.py stamps the table in meta, at head already); the
+   * message must name the version table it found.
+   */
+  @Test
+  void anUnstampedSchemaNamesAVersionTableFoundInAnotherSchema() {
+    java.util.Set<String> atHead = new java.util.HashSet<>(java.util.Set.of(
+        "meta.alembic_version"));
+    for (Revision revision : VECTIS.revisions()) {
+      atHead.add("t_" + revision.id());
+      atHead.add("public.t_" + revision.id());
+    }
+    Decision decision = new Given().with(g -> g.existingTables = atHead).decide();
+
+    assertThat(decision.reason()).isEqualTo(Reason.UnstampedSchema);
+    assertThat(decision.message()).contains("meta.alembic_version",
+        "spec.alembic.versionTableSchema: meta");
+  }
+
   @Test
   void aSchemaQualifiedTableIsMatchedByItsSchema() {
     RevisionChanges inAudit = new RevisionChanges("versions/b7.py", phase(9,
