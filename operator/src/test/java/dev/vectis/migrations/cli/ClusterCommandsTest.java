@@ -235,6 +235,34 @@ class ClusterCommandsTest {
   }
 
   /**
+   * A --context the kubeconfig does not have (a typo of "staging"): kubectl refuses it. Taking
+   * the current context instead reads, and approves, on another cluster than the one meant.
+   */
+  @Test
+  void aContextTheKubeconfigLacksIsRefusedNotReplacedByTheCurrentOne() {
+    cluster.create("shop", "elsewhere", OLD);
+    cluster.status("shop", "elsewhere", status -> {
+      status.observedGeneration = 1L;
+      status.conditions = conditions(1, "False", "AwaitingApproval", "approve plan 9f8e", false);
+      status.pendingPlan = plan("9f8e7d6c5b4a");
+    });
+
+    ClusterFixture.Run status = cluster.run("smig", "status", "-A", "--context", "stagign");
+    ClusterFixture.Run approve = cluster.run("approve", "shop/elsewhere", "--context",
+        "stagign");
+
+    for (ClusterFixture.Run run : List.of(status, approve)) {
+      assertThat(run.exitCode()).as(run.stdout()).isEqualTo(Main.EXIT_USAGE);
+      assertThat(run.stderr().strip()).contains("stagign").doesNotContain("\n");
+    }
+    Map<String, String> annotations = cluster.get("shop", "elsewhere").getMetadata()
+        .getAnnotations();
+    assertThat(annotations == null ? Map.<String, String>of() : annotations)
+        .as("nothing approved on the current context's cluster")
+        .doesNotContainKey(SchemaMigration.APPROVE_ANNOTATION);
+  }
+
+  /**
    * Server errors, throttling and a proxy's HTML page between good answers: wait reports them
    * and keeps waiting, and returns 0 only once the resource really is Ready.
    */
