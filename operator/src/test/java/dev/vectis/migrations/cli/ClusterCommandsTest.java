@@ -289,6 +289,34 @@ class ClusterCommandsTest {
     assertThat(run.stdout()).contains("Unreachable").contains("is Ready: Ready at ccc3");
   }
 
+  /** Deleted while waiting (and created again): back to waiting, never Ready from before. */
+  @Test
+  void aResourceDeletedWhileWaitedForIsWaitedForAgain() throws Exception {
+    cluster.create("shop", "gone", NEW);
+    cluster.status("shop", "gone", status -> {
+      status.observedGeneration = 1L;
+      status.conditions = conditions(1, "False", "Migrating", "running alembic upgrade", false);
+    });
+    CompletableFuture<ClusterFixture.Run> waiting = cluster.start("wait", "shop/gone",
+        "--timeout=20s", FAST);
+    Thread.sleep(700);
+    api.client().resources(SchemaMigration.class).inNamespace("shop").withName("gone")
+        .delete();
+    Thread.sleep(700);
+    cluster.create("shop", "gone", NEW);
+    Thread.sleep(700);
+    assertThat(waiting).isNotDone();
+    ready("gone", 1, "ccc3", NEW);
+
+    ClusterFixture.Run run = waiting.get(30, TimeUnit.SECONDS);
+    assertThat(run.exitCode()).isZero();
+    assertThat(run.stdout().lines().toList()).containsExactly(
+        "wait: shop/gone: Migrating: running alembic upgrade",
+        "wait: shop/gone: NotFound: not found (yet): waiting for it to be created",
+        "wait: shop/gone: NotObserved: the operator has not reported on generation 1 yet",
+        "wait: shop/gone is Ready: Ready at ccc3");
+  }
+
   @Test
   void aTimeoutOfZeroReadsOnceAndGarbageIsBadInput() {
     cluster.create("shop", "zero", NEW);

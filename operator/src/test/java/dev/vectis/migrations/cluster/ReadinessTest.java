@@ -161,4 +161,24 @@ class ReadinessTest {
     assertThat(Readiness.of(atB2, "i:dep", graphs::get).reason())
         .isEqualTo(Readiness.IMAGE_NOT_APPLIED);
   }
+
+  /** Conditions without observedGeneration count for status.observedGeneration only. */
+  @Test
+  void conditionsWithoutTheirGenerationTakeTheStatussAndNoneIsNotObserved() {
+    SchemaMigration resource = resource(2, "i:1", 2L, "True", "AtTarget", false);
+    resource.getStatus().conditions.forEach(c -> c.setObservedGeneration(null));
+    assertThat(Readiness.of(resource, null, NO_GRAPHS).state())
+        .isEqualTo(Readiness.State.READY);
+    resource.getStatus().observedGeneration = 1L;
+    assertThat(Readiness.of(resource, null, NO_GRAPHS).reason())
+        .isEqualTo(Readiness.NOT_OBSERVED);
+    resource.getStatus().observedGeneration = null;
+    assertThat(Readiness.of(resource, null, NO_GRAPHS).reason())
+        .isEqualTo(Readiness.NOT_OBSERVED);
+    // A Stalled of generation 1 beside a Ready of 2 (the spec was fixed): Ready.
+    SchemaMigration fixed = resource(2, "i:1", 2L, "True", "AtTarget", false);
+    fixed.getStatus().conditions.get(1).setStatus("True");
+    fixed.getStatus().conditions.get(1).setObservedGeneration(1L);
+    assertThat(Readiness.of(fixed, null, NO_GRAPHS).state()).isEqualTo(Readiness.State.READY);
+  }
 }
