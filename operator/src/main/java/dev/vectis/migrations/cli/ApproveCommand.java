@@ -55,6 +55,15 @@ final class ApproveCommand implements Callable<Integer> {
             + "status.pendingPlan" + (ready == null ? "" : "; Ready reason " + ready) + ")",
             ClusterOptions.EXIT_FAILED);
       }
+      long generation = resource.getMetadata().getGeneration() == null ? 0
+          : resource.getMetadata().getGeneration();
+      if (!Long.valueOf(generation).equals(resource.getStatus().observedGeneration)) {
+        // The plan hash covers the generation: this plan can never run.
+        throw new CommandFailure(target + ": the spec changed (generation " + generation
+            + ") since the operator wrote the plan waiting (" + plan.planHash + ", for "
+            + "generation " + resource.getStatus().observedGeneration + "); wait for its new "
+            + "plan and review it with `plan " + target + "`", ClusterOptions.EXIT_FAILED);
+      }
       if (planHash != null && !planHash.equals(plan.planHash)) {
         throw new CommandFailure(target + ": the plan changed since you reviewed it: "
             + "--plan-hash " + planHash + ", the plan waiting now is " + plan.planHash

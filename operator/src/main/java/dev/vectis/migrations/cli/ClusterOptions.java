@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Option;
 
@@ -59,6 +60,14 @@ final class ClusterOptions {
     } catch (IOException | KubernetesClientException e) {
       throw new CommandFailure("cannot read the kubeconfig" + (kubeconfig == null ? ""
           : " " + kubeconfig) + ": " + e.getMessage(), Main.EXIT_USAGE);
+    } catch (RuntimeException e) {
+      // The YAML parser's message quotes the file around the mistake, where a token may be:
+      // only where it is.
+      Matcher where = Pattern.compile("line (\\d+), column (\\d+)")
+          .matcher(String.valueOf(e.getMessage()));
+      throw new CommandFailure("cannot read the kubeconfig" + (kubeconfig == null ? ""
+          : " " + kubeconfig) + ": not a valid kubeconfig" + (where.find() ? " (line "
+          + where.group(1) + ", column " + where.group(2) + ")" : ""), Main.EXIT_USAGE);
     }
   }
 

@@ -158,6 +158,11 @@ final class WaitCommand implements Callable<Integer> {
         throw new CommandLine.TypeConversionException("'" + value + "' is not a duration "
             + "(e.g. 90s, 10m, 1h30m)");
       }
+      try {
+        total.toNanos(); // how the wait counts it
+      } catch (ArithmeticException tooLong) {
+        throw new CommandLine.TypeConversionException("'" + value + "' is too long a duration");
+      }
       return total;
     }
 

@@ -46,6 +46,11 @@ public final class ClusterResources implements AutoCloseable {
     Config base = kubeconfig != null
         ? Config.fromKubeconfig(context, Files.readString(kubeconfig), kubeconfig.toString())
         : Config.autoConfigure(context);
+    if (context != null && (base.getCurrentContext() == null
+        || !context.equals(base.getCurrentContext().getName()))) {
+      // fabric8 takes the current context for one it does not find; kubectl refuses.
+      throw new IOException("no context \"" + context + "\" in it");
+    }
     ConfigBuilder config = new ConfigBuilder(base).withRequestRetryBackoffLimit(0)
         .withConnectionTimeout(5_000).withRequestTimeout(15_000);
     if (String.valueOf(base.getMasterUrl()).startsWith("http:")) {

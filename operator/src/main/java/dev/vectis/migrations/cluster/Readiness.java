@@ -67,7 +67,11 @@ public final class Readiness {
           Objects.requireNonNullElse(ready.getMessage(), ""));
     }
     String rows = Objects.requireNonNullElse(status.currentRevision, "");
-    if (image == null || image.equals(status.appliedImage)
+    // The applied image is the one that migrated last: after a downgrade (a rollback runs it
+    // with the applied image's scripts) its heads are no longer in, so its graph decides.
+    boolean appliedUp = image != null && image.equals(status.appliedImage)
+        && (status.lastMigration == null || !"downgrade".equals(status.lastMigration.direction));
+    if (image == null || appliedUp
         || image.equals(resource.getSpec() == null ? null : resource.getSpec().image)) {
       return new Verdict(State.READY, ready.getReason(), "Ready at " + shown(rows)
           + (image == null ? "" : " for " + image));

@@ -96,6 +96,10 @@ public final class Decider {
       Decision unstamped = Diagnoses.unstampedSchema(observation.existingTables(), specGraph,
           specLoaded.changes(), pending(specGraph, planned.plan()), resolved, heads);
       if (unstamped != null) {
+        unstamped = Diagnoses.withVersionTablesElsewhere(unstamped,
+            observation.existingTables(), spec.alembic);
+      }
+      if (unstamped != null) {
         return unstamped;
       }
     }

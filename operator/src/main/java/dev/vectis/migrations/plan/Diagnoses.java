@@ -276,7 +276,11 @@ public final class Diagnoses {
         }
       }
       createdBy.put(step.revision, tables);
-      complete.put(step.revision, all);
+      // Operations that create no table (raw SQL, a column), or not all seen: no table says
+      // the revision ran, so no stamp may go past it.
+      boolean unseen = revision != null && (revision.upgrade().error() != null
+          || tables.isEmpty() && !revision.upgrade().operations().isEmpty());
+      complete.put(step.revision, all && !unseen);
       if (!here.isEmpty()) {
         found.add(String.join(", ", here) + " (" + describe(step) + ")");
       }
@@ -309,6 +313,37 @@ public final class Diagnoses {
             + "its columns)") + " and record it with `alembic stamp "
         + (candidate == null ? "<revision>" : candidate) + "` (" + NEVER_STAMPS + "); if the "
         + "tables are leftovers, drop them", resolved, pending, heads);
+  }
+
+  /**
+   * The UnstampedSchema decision, with the version tables of other schemas named: a project
+   * whose env.py keeps its version table elsewhere (version_table_schema) than the spec says
+   * is read as base, and stamping would change nothing.
+   */
+  static Decision withVersionTablesElsewhere(Decision unstamped, Set<String> existing,
+      dev.vectis.migrations.api.AlembicSpec alembic) {
+    if (alembic == null || existing == null) {
+      return unstamped;
+    }
+    String table = alembic.versionTable == null ? "alembic_version" : alembic.versionTable;
+    String read = alembic.versionTableSchema != null ? alembic.versionTableSchema + "." + table
+        : existing.contains(table) ? null : "";
+    if (read == null) {
+      return unstamped; // one on the search path, the one read: which is not known here
+    }
+    List<String> elsewhere = existing.stream().filter(name -> name.endsWith("." + table)
+        && name.indexOf('.') == name.length() - table.length() - 1 && !name.equals(read))
+        .sorted().toList();
+    if (elsewhere.isEmpty()) {
+      return unstamped;
+    }
+    String schema = elsewhere.get(0).substring(0, elsewhere.get(0).indexOf('.'));
+    return Decider.stalled(Reason.UnstampedSchema, unstamped.message() + ". But a version "
+        + "table exists in another schema than the one read (" + (read.isEmpty()
+        ? "the search_path" : read) + "): " + String.join(", ", elsewhere) + "; if it is the "
+        + "project's (env.py's version_table_schema), set spec.alembic.versionTableSchema: "
+        + schema + " instead of stamping", unstamped.resolvedTarget(), unstamped.pending(),
+        unstamped.heads());
   }
 
   /** An operation's table as {@link Observation#existingTables()} names it, or null. */

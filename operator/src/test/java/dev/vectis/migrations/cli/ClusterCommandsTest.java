@@ -203,6 +203,139 @@ class ClusterCommandsTest {
     assertThat(run.stderr()).contains("timed out after 500ms", "Unreachable");
   }
 
+  /**
+   * A kubeconfig that is not YAML: the parser's message quotes the line of the mistake, where
+   * the token is. Nothing of the file is printed; it is bad input, said on one line.
+   */
+  @Test
+  void aKubeconfigThatIsNotYamlIsNotQuotedWithItsToken() throws IOException {
+    Path flow = java.nio.file.Files.writeString(work.resolve("flow-kubeconfig"), """
+        apiVersion: v1
+        kind: Config
+        clusters: [{name: test, cluster: {server: "%s"}}]
+        users: [{name: test, user: {token: s3cr3t-t0ken-value, : }]
+        contexts: [{name: test, context: {cluster: test, user: test, namespace: shop}}]
+        current-context: test
+        """.formatted(api.url()));
+    Path unterminated = java.nio.file.Files.writeString(work.resolve("quote-kubeconfig"),
+        "users:\n- name: test\n  user:\n    token: \"s3cr3t-t0ken-value\n");
+
+    for (Path kubeconfig : List.of(flow, unterminated)) {
+      for (String[] command : List.of(new String[] {"wait", "shop/app", "--timeout=0"},
+          new String[] {"smig", "status", "-A"})) {
+        List<String> args = new java.util.ArrayList<>(List.of(command));
+        args.addAll(List.of("--kubeconfig", kubeconfig.toString()));
+        CapturedRun run = CapturedRun.of("", args.toArray(String[]::new));
+        assertThat(run.stdout() + run.stderr()).as(String.join(" ", args))
+            .doesNotContain("s3cr3t-t0ken-value");
+        assertThat(run.exitCode()).as(run.stderr()).isEqualTo(Main.EXIT_USAGE);
+        assertThat(run.stderr().strip()).contains("kubeconfig").doesNotContain("\n");
+      }
+    }
+  }
+
+  /**
+   * A --context the kubeconfig does not have (a typo of "staging"): kubectl refuses it. Taking
+   * the current context instead reads, and approves, on another cluster than the one meant.
+   */
+  @Test
+  void aContextTheKubeconfigLacksIsRefusedNotReplacedByTheCurrentOne() {
+    cluster.create("shop", "elsewhere", OLD);
+    cluster.status("shop", "elsewhere", status -> {
+      status.observedGeneration = 1L;
+      status.conditions = conditions(1, "False", "AwaitingApproval", "approve plan 9f8e", false);
+      status.pendingPlan = plan("9f8e7d6c5b4a");
+    });
+
+    ClusterFixture.Run status = cluster.run("smig", "status", "-A", "--context", "stagign");
+    ClusterFixture.Run approve = cluster.run("approve", "shop/elsewhere", "--context",
+        "stagign");
+
+    for (ClusterFixture.Run run : List.of(status, approve)) {
+      assertThat(run.exitCode()).as(run.stdout()).isEqualTo(Main.EXIT_USAGE);
+      assertThat(run.stderr().strip()).contains("stagign").doesNotContain("\n");
+    }
+    Map<String, String> annotations = cluster.get("shop", "elsewhere").getMetadata()
+        .getAnnotations();
+    assertThat(annotations == null ? Map.<String, String>of() : annotations)
+        .as("nothing approved on the current context's cluster")
+        .doesNotContainKey(SchemaMigration.APPROVE_ANNOTATION);
+  }
+
+  /**
+   * Server errors, throttling and a proxy's HTML page between good answers: wait reports them
+   * and keeps waiting, and returns 0 only once the resource really is Ready.
+   */
+  @Test
+  void anApiServerThatFailsNowAndThenIsWaitedOutAndNeverTakenForReady() throws Exception {
+    cluster.create("shop", "flaky", NEW);
+    String path = "/apis/migrations.vectis.dev/v1alpha1/namespaces/shop/schemamigrations/flaky";
+    api.server().expect().get().withPath(path).andReturn(500, new StatusBuilder()
+        .withStatus("Failure").withCode(500).withMessage("etcdserver: request timed out")
+        .build()).times(3);
+    api.server().expect().get().withPath(path).andReturn(429, "").times(2);
+    api.server().expect().get().withPath(path).andReturn(200, "<html>upstream gone</html>")
+        .times(2);
+    api.server().expect().get().withPath(path).andReturn(503, "").times(2);
+
+    CompletableFuture<ClusterFixture.Run> waiting = cluster.start("wait", "shop/flaky",
+        "--timeout=20s", FAST);
+    Thread.sleep(1_500);
+    assertThat(waiting).as("still waiting").isNotDone();
+    ready("flaky", 1, "ccc3", NEW);
+
+    ClusterFixture.Run run = waiting.get(30, TimeUnit.SECONDS);
+    assertThat(run.exitCode()).as(run.stdout() + run.stderr()).isZero();
+    assertThat(run.stdout()).contains("Unreachable").contains("is Ready: Ready at ccc3");
+  }
+
+  /** Deleted while waiting (and created again): back to waiting, never Ready from before. */
+  @Test
+  void aResourceDeletedWhileWaitedForIsWaitedForAgain() throws Exception {
+    cluster.create("shop", "gone", NEW);
+    cluster.status("shop", "gone", status -> {
+      status.observedGeneration = 1L;
+      status.conditions = conditions(1, "False", "Migrating", "running alembic upgrade", false);
+    });
+    CompletableFuture<ClusterFixture.Run> waiting = cluster.start("wait", "shop/gone",
+        "--timeout=20s", FAST);
+    Thread.sleep(700);
+    api.client().resources(SchemaMigration.class).inNamespace("shop").withName("gone")
+        .delete();
+    Thread.sleep(700);
+    cluster.create("shop", "gone", NEW);
+    Thread.sleep(700);
+    assertThat(waiting).isNotDone();
+    ready("gone", 1, "ccc3", NEW);
+
+    ClusterFixture.Run run = waiting.get(30, TimeUnit.SECONDS);
+    assertThat(run.exitCode()).isZero();
+    assertThat(run.stdout().lines().toList()).containsExactly(
+        "wait: shop/gone: Migrating: running alembic upgrade",
+        "wait: shop/gone: NotFound: not found (yet): waiting for it to be created",
+        "wait: shop/gone: NotObserved: the operator has not reported on generation 1 yet",
+        "wait: shop/gone is Ready: Ready at ccc3");
+  }
+
+  @Test
+  void aTimeoutOfZeroReadsOnceAndGarbageIsBadInput() {
+    cluster.create("shop", "zero", NEW);
+    ready("zero", 1, "ccc3", NEW);
+    assertThat(cluster.run("wait", "shop/zero", "--timeout=0").exitCode()).isZero();
+    assertThat(cluster.run("wait", "shop/zero", "--timeout=0s").exitCode()).isZero();
+    assertThat(cluster.run("wait", "shop/nothing-here", "--timeout=0").exitCode())
+        .isEqualTo(ClusterOptions.EXIT_TIMEOUT);
+    for (String garbage : List.of("-1s", "1.5s", "", "10", "1h30", "s", "99999999999999999999s",
+        "999999999h", "0x10s")) {
+      ClusterFixture.Run run = cluster.run("wait", "shop/zero", "--timeout=" + garbage);
+      assertThat(run.exitCode()).as("--timeout=%s: %s", garbage, run.stderr())
+          .isEqualTo(Main.EXIT_USAGE);
+      assertThat(run.stderr().strip()).as(garbage).contains("--timeout").doesNotContain("\n");
+    }
+    ClusterFixture.Run poll = cluster.run("wait", "shop/zero", "--poll-interval=999999999h");
+    assertThat(poll.exitCode()).as(poll.stderr()).isIn(0, Main.EXIT_USAGE);
+  }
+
   @Test
   void badInputIsOneLineNamingTheFlag() {
     ClusterFixture.Run timeout = cluster.run("wait", "app", "--timeout", "soon");
@@ -259,6 +392,32 @@ class ClusterCommandsTest {
     assertThat(after.getMetadata().getAnnotations()).containsEntry(
         SchemaMigration.APPROVE_ANNOTATION, "9f8e7d6c5b4a").containsEntry("team", "payments");
     assertThat(after.getMetadata().getGeneration()).as("only metadata changed").isEqualTo(1L);
+  }
+
+  /**
+   * The spec changed after the operator wrote the plan (the hash covers the generation, so
+   * that plan can never run): approving it is void, and saying "Approved" would be false.
+   */
+  @Test
+  void approveRefusesAPlanOfAnOlderGeneration() {
+    cluster.create("shop", "moved", OLD);
+    cluster.status("shop", "moved", status -> {
+      status.observedGeneration = 1L;
+      status.conditions = conditions(1, "False", "AwaitingApproval", "approve plan 9f8e", false);
+      status.pendingPlan = plan("9f8e7d6c5b4a");
+    });
+    cluster.editSpec("shop", "moved", spec -> spec.image = NEW); // generation 2, not observed
+
+    ClusterFixture.Run reviewed = cluster.run("approve", "shop/moved", "--plan-hash",
+        "9f8e7d6c5b4a");
+    ClusterFixture.Run blind = cluster.run("approve", "shop/moved");
+
+    for (ClusterFixture.Run run : List.of(reviewed, blind)) {
+      assertThat(run.exitCode()).as(run.stdout()).isEqualTo(ClusterOptions.EXIT_FAILED);
+      assertThat(run.stderr()).contains("generation 2");
+    }
+    assertThat(cluster.get("shop", "moved").getMetadata().getAnnotations())
+        .doesNotContainKey(SchemaMigration.APPROVE_ANNOTATION);
   }
 
   private static PendingPlan plan(String hash) {

@@ -1238,6 +1238,58 @@ class DeciderTest {
     assertThat(Diagnoses.needsExistingTables(given.observation())).isFalse();
   }
 
+  /**
+   * The schema is at head, its version table dropped; the new image adds a revision that
+   * creates no table (raw SQL, an added column): nothing says it ran, so the stamp the
+   * message gives must not skip it (`alembic stamp` records it as applied without running it).
+   */
+  @Test
+  void anUnstampedSchemasCandidateIsNotARevisionThatCreatesNoTable() {
+    RevisionGraph withNext = new RevisionGraph(java.util.stream.Stream.concat(
+        VECTIS.revisions().stream(), java.util.stream.Stream.of(revision("f5f5f5f5f5f5",
+            List.of(HEAD), List.of(), "add_next_rows", false))).toList());
+    RevisionChanges rawSql = new RevisionChanges("versions/f5f5f5f5f5f5_add_next_rows.py",
+        phase(9, new RevisionChanges.Operation("ExecuteSQLOp", null, null, null, 10, List.of(),
+            null, null, null, null, null, null, null, null, "CREATE TABLE next_rows (n integer)")),
+        phase(20), List.of());
+    java.util.Set<String> atHead = new java.util.HashSet<>();
+    for (Revision revision : VECTIS.revisions()) {
+      atHead.add("t_" + revision.id());
+      atHead.add("public.t_" + revision.id());
+    }
+    Decision decision = new Given().with(g -> {
+      g.specImage = captured(withNext, Map.of("f5f5f5f5f5f5", rawSql));
+      g.existingTables = atHead;
+    }).decide();
+
+    assertThat(decision.reason()).isEqualTo(Reason.UnstampedSchema);
+    assertThat(decision.message()).as("next_rows was never created")
+        .doesNotContain("alembic stamp f5f5f5f5f5f5")
+        .contains("(every table up to " + HEAD + " exists: compare its columns)",
+            "`alembic stamp " + HEAD + "`");
+  }
+
+  /**
+   * The project's env.py keeps the version table in another schema (version_table_schema)
+   * than the spec says: the table read is empty, the database is at head. Stamping, as the
+   * message says, changes nothing (env.py stamps the table in meta, at head already); the
+   * message must name the version table it found.
+   */
+  @Test
+  void anUnstampedSchemaNamesAVersionTableFoundInAnotherSchema() {
+    java.util.Set<String> atHead = new java.util.HashSet<>(java.util.Set.of(
+        "meta.alembic_version"));
+    for (Revision revision : VECTIS.revisions()) {
+      atHead.add("t_" + revision.id());
+      atHead.add("public.t_" + revision.id());
+    }
+    Decision decision = new Given().with(g -> g.existingTables = atHead).decide();
+
+    assertThat(decision.reason()).isEqualTo(Reason.UnstampedSchema);
+    assertThat(decision.message()).contains("meta.alembic_version",
+        "spec.alembic.versionTableSchema: meta");
+  }
+
   @Test
   void aSchemaQualifiedTableIsMatchedByItsSchema() {
     RevisionChanges inAudit = new RevisionChanges("versions/b7.py", phase(9,

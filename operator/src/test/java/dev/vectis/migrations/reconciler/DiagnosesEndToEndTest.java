@@ -34,6 +34,7 @@ class DiagnosesEndToEndTest {
 
   @TempDir Path images;
   @TempDir Path volume;
+  @TempDir Path work;
   private EndToEndHarness harness;
 
   @BeforeEach
@@ -80,6 +81,19 @@ class DiagnosesEndToEndTest {
     assertThat(runs).hasSize(2);
     assertThat(runs.get(1).output()).contains("Running downgrade " + HEAD + " -> " + MERGE);
     assertThat(harness.get(NAME).getStatus().lastBackup.revision).isEqualTo(HEAD);
+
+    // The newer image's pods (not rolled back yet): its head is no longer in the database,
+    // though the downgrade ran with its scripts (it stays status.appliedImage).
+    assertThat(harness.get(NAME).getStatus().appliedImage).isEqualTo(IMAGE);
+    dev.vectis.migrations.cli.ClusterFixture cli = new dev.vectis.migrations.cli.ClusterFixture(
+        harness.api.client(), harness.api.url(), EndToEndHarness.NAMESPACE, work);
+    var newer = cli.run("wait", NAME, "--image", IMAGE, "--timeout=3s",
+        "--poll-interval=200ms");
+    assertThat(newer.exitCode()).as(newer.stdout()).isEqualTo(3);
+    assertThat(newer.stdout()).contains("ImageNotApplied: the database is at " + MERGE
+        + ", without " + IMAGE + "'s head " + HEAD);
+    assertThat(cli.run("wait", NAME, "--image", OLD_IMAGE, "--timeout=3s").exitCode())
+        .isZero();
   }
 
   @Test
