@@ -190,7 +190,10 @@ class LocalModeTest {
     assertThat(versionRows(db)).containsExactly(MERGE);
     Path dumps = work.resolve("backups").resolve(
         dev.vectis.migrations.database.DatabaseIdentity.of(db.settings()).key());
-    assertThat(dumpsIn(dumps)).hasSize(1);
+    // A backup finished in the same second as the migration before it is taken again (the
+    // freshness check is conservative at second precision): one dump, or two.
+    int dumpsBefore = dumpsIn(dumps).size();
+    assertThat(dumpsBefore).isBetween(1, 2);
 
     // Someone upgrades the database again by hand and writes data in the new table.
     db.execute("ALTER TABLE channels ADD COLUMN supported_currencies jsonb DEFAULT '[\"USD\"]'");
@@ -216,7 +219,7 @@ class LocalModeTest {
     assertThat(local("migrate", db, down, vectis(), "--approve", second.group(1), "-o", "yaml"))
         .as(printed).isZero();
     assertThat(versionRows(db)).containsExactly(MERGE);
-    assertThat(dumpsIn(dumps)).as(printed).hasSize(2);
+    assertThat(dumpsIn(dumps).size()).as(printed).isGreaterThan(dumpsBefore);
     String secret = ":" + db.password() + "@";
     assertThat(stdout).doesNotContain(secret).contains("result: Succeeded");
     assertThat(Files.readString(work.resolve("state").resolve(
